@@ -1,0 +1,343 @@
+//! Connection commands: PING, ECHO, QUIT, SELECT, HELLO, AUTH, RESET and the
+//! basic CLIENT subcommands (ID, SETNAME, GETNAME, INFO, LIST, KILL, REPLY...
+//! come with the introspection work; only what exists is listed here).
+
+use super::table::{Acl, Args, CommandSpec, Flags, Group, Keys, BASE};
+use super::Ctx;
+use crate::error::{err, CmdError, CmdResult, DB_INDEX_RANGE, NOT_INTEGER};
+use crate::server::client::CloseReason;
+use crate::util::numbers::parse_i64;
+
+fn ping(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    if args.len() > 2 {
+        return Err(crate::error::wrong_arity("ping"));
+    }
+    if args.len() == 2 {
+        ctx.out.bulk(args.get(1));
+    } else {
+        ctx.out.status("PONG");
+    }
+    Ok(())
+}
+
+fn echo(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    ctx.out.bulk(args.get(1));
+    Ok(())
+}
+
+fn quit(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    ctx.out.ok();
+    ctx.client().close = Some(CloseReason::AfterReply);
+    Ok(())
+}
+
+fn select(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let Some(n) = parse_i64(args.get(1)) else {
+        return err(NOT_INTEGER);
+    };
+    if n < 0 || n as usize >= ctx.srv.dbs.len() {
+        return err(DB_INDEX_RANGE);
+    }
+    ctx.db = n as usize;
+    ctx.client().db = n as usize;
+    ctx.out.ok();
+    Ok(())
+}
+
+/// A client name may not hold spaces, newlines or other special characters.
+pub fn valid_client_name(name: &[u8]) -> bool {
+    name.iter().all(|&c| (b'!'..=b'~').contains(&c))
+}
+
+const BAD_NAME: &str =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+
+/// Checks a password against requirepass (the default user's password).
+fn check_password(ctx: &mut Ctx, user: Option<&[u8]>, pass: &[u8]) -> bool {
+    let want = ctx.srv.config.requirepass.as_bytes();
+    let user_ok = user.is_none_or(|u| u == b"default");
+    // With no password the default user is `nopass`: any password is accepted.
+    user_ok && (want.is_empty() || want == pass)
+}
+
+const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+
+fn hello(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let mut proto = None;
+    let mut i = 1;
+    if args.len() >= 2 {
+        let v = parse_i64(args.get(1))
+            .ok_or(CmdError::from("ERR Protocol version is not an integer or out of range"))?;
+        if !(2..=3).contains(&v) {
+            return err("NOPROTO unsupported protocol version");
+        }
+        proto = Some(v as u8);
+        i = 2;
+    }
+    let mut auth: Option<(&[u8], &[u8])> = None;
+    let mut name: Option<&[u8]> = None;
+    while i < args.len() {
+        let more = args.len() - i - 1;
+        if args.is(i, "auth") && more >= 2 {
+            auth = Some((args.get(i + 1), args.get(i + 2)));
+            i += 3;
+        } else if args.is(i, "setname") && more >= 1 {
+            name = Some(args.get(i + 1));
+            i += 2;
+        } else {
+            return Err(CmdError::from(format!(
+                "ERR Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(args.get(i))
+            )));
+        }
+    }
+    if let Some((user, pass)) = auth {
+        if !check_password(ctx, Some(user), pass) {
+            return err(WRONGPASS);
+        }
+        ctx.client().authenticated = true;
+    }
+    if !ctx.client().authenticated {
+        return err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+    }
+    if let Some(n) = name {
+        if !valid_client_name(n) {
+            return err(BAD_NAME);
+        }
+        ctx.client().name = (!n.is_empty()).then(|| n.to_vec());
+    }
+    if let Some(p) = proto {
+        ctx.client().resp = p;
+        ctx.out.resp3 = p == 3;
+    }
+    let (id, resp) = {
+        let c = ctx.client();
+        (c.id, c.resp)
+    };
+    let out = &mut *ctx.out;
+    out.map(7);
+    out.bulk(b"server");
+    out.bulk(b"redis");
+    out.bulk(b"version");
+    out.bulk(crate::REDIS_VERSION.as_bytes());
+    out.bulk(b"proto");
+    out.int(i64::from(resp));
+    out.bulk(b"id");
+    out.int(id as i64);
+    out.bulk(b"mode");
+    out.bulk(b"standalone");
+    out.bulk(b"role");
+    out.bulk(b"master");
+    out.bulk(b"modules");
+    out.array(0);
+    Ok(())
+}
+
+fn auth(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    if args.len() > 3 {
+        return err(crate::error::SYNTAX);
+    }
+    let (user, pass) = if args.len() == 3 {
+        (Some(args.get(1)), args.get(2))
+    } else {
+        (None, args.get(1))
+    };
+    if user.is_none() && ctx.srv.config.requirepass.is_empty() {
+        return err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
+    }
+    if !check_password(ctx, user, pass) {
+        return err(WRONGPASS);
+    }
+    ctx.client().authenticated = true;
+    ctx.out.ok();
+    Ok(())
+}
+
+fn reset(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    ctx.db = 0;
+    let needs_auth = !ctx.srv.config.requirepass.is_empty();
+    let c = ctx.client();
+    c.db = 0;
+    c.name = None;
+    c.resp = 2;
+    if needs_auth {
+        c.authenticated = false;
+    }
+    ctx.out.resp3 = false;
+    ctx.out.status("RESET");
+    Ok(())
+}
+
+fn client_id(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    let id = ctx.client().id;
+    ctx.out.int(id as i64);
+    Ok(())
+}
+
+fn client_setname(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let n = args.get(2);
+    if !valid_client_name(n) {
+        return err(BAD_NAME);
+    }
+    ctx.client().name = (!n.is_empty()).then(|| n.to_vec());
+    ctx.out.ok();
+    Ok(())
+}
+
+fn client_getname(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    match ctx.clients[ctx.cid].name.as_deref() {
+        Some(n) => ctx.out.bulk(n),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+const CONN: Acl = Acl::CONNECTION;
+
+const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "id",
+        arity: 2,
+        flags: Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE),
+        acl: CONN,
+        group: Group::Connection,
+        since: "5.0.0",
+        summary: "Returns the unique id of the connection.",
+        handler: client_id,
+        ..BASE
+    },
+    CommandSpec {
+        name: "setname",
+        arity: 3,
+        flags: Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE),
+        acl: CONN,
+        group: Group::Connection,
+        since: "2.6.9",
+        summary: "Sets the connection name.",
+        handler: client_setname,
+        ..BASE
+    },
+    CommandSpec {
+        name: "getname",
+        arity: 2,
+        flags: Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE),
+        acl: CONN,
+        group: Group::Connection,
+        since: "2.6.9",
+        summary: "Returns the connection name.",
+        handler: client_getname,
+        ..BASE
+    },
+];
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "ping",
+        arity: -1,
+        flags: Flags::FAST.or(Flags::SENTINEL),
+        acl: CONN,
+        group: Group::Connection,
+        summary: "Returns PONG, or the given message.",
+        handler: ping,
+        ..BASE
+    },
+    CommandSpec {
+        name: "echo",
+        arity: 2,
+        flags: Flags::LOADING.or(Flags::STALE).or(Flags::FAST),
+        acl: CONN,
+        group: Group::Connection,
+        summary: "Returns the given string.",
+        handler: echo,
+        ..BASE
+    },
+    CommandSpec {
+        name: "quit",
+        arity: -1,
+        flags: Flags::ALLOW_BUSY
+            .or(Flags::NOSCRIPT)
+            .or(Flags::LOADING)
+            .or(Flags::STALE)
+            .or(Flags::FAST)
+            .or(Flags::NO_AUTH),
+        acl: CONN,
+        group: Group::Connection,
+        summary: "Closes the connection.",
+        handler: quit,
+        ..BASE
+    },
+    CommandSpec {
+        name: "select",
+        arity: 2,
+        flags: Flags::LOADING.or(Flags::STALE).or(Flags::FAST),
+        acl: CONN,
+        group: Group::Connection,
+        summary: "Changes the selected database.",
+        handler: select,
+        ..BASE
+    },
+    CommandSpec {
+        name: "hello",
+        arity: -1,
+        flags: Flags::NOSCRIPT
+            .or(Flags::LOADING)
+            .or(Flags::STALE)
+            .or(Flags::FAST)
+            .or(Flags::NO_AUTH)
+            .or(Flags::SENTINEL)
+            .or(Flags::ALLOW_BUSY),
+        acl: CONN,
+        group: Group::Connection,
+        since: "6.0.0",
+        summary: "Handshakes with the server, choosing the protocol version.",
+        complexity: "O(1)",
+        handler: hello,
+        ..BASE
+    },
+    CommandSpec {
+        name: "auth",
+        arity: -2,
+        flags: Flags::NOSCRIPT
+            .or(Flags::LOADING)
+            .or(Flags::STALE)
+            .or(Flags::FAST)
+            .or(Flags::NO_AUTH)
+            .or(Flags::SENTINEL)
+            .or(Flags::ALLOW_BUSY),
+        acl: CONN,
+        group: Group::Connection,
+        summary: "Authenticates the connection.",
+        complexity: "O(N) where N is the number of passwords defined for the user",
+        handler: auth,
+        ..BASE
+    },
+    CommandSpec {
+        name: "reset",
+        arity: 1,
+        flags: Flags::NOSCRIPT
+            .or(Flags::LOADING)
+            .or(Flags::STALE)
+            .or(Flags::FAST)
+            .or(Flags::NO_AUTH)
+            .or(Flags::ALLOW_BUSY),
+        acl: CONN,
+        group: Group::Connection,
+        since: "6.2.0",
+        summary: "Resets the connection.",
+        handler: reset,
+        ..BASE
+    },
+    CommandSpec {
+        name: "client",
+        arity: -2,
+        flags: Flags::NONE,
+        acl: Acl::NONE,
+        keys: Keys::NONE,
+        group: Group::Connection,
+        since: "2.4.0",
+        summary: "A container for client connection commands.",
+        complexity: "Depends on subcommand.",
+        subcommands: CLIENT_SUBCOMMANDS,
+        ..BASE
+    },
+];

@@ -1,0 +1,255 @@
+//! Commands: the table, the dispatcher and one file of handlers per group.
+//!
+//! Layout: `table.rs` defines a command row (`CommandSpec`) and the argument view
+//! (`Args`); each `<group>.rs` holds the handlers of one data type or area and ends
+//! with its `COMMANDS` slice of rows. `Registry` gathers every slice into one map at
+//! start. `dispatch` is the single place that checks a request before a handler runs
+//! (unknown command, subcommand, arity, authentication) and that accounts for it
+//! afterwards (command stats, error stats, the dirty counter), so no handler
+//! repeats that work.
+
+pub mod command_info;
+pub mod connection;
+pub mod keys;
+pub mod server;
+pub mod strings;
+pub mod table;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use slab::Slab;
+
+use crate::error::{wrong_arity, CmdError};
+use crate::keyspace::db::Db;
+use crate::keyspace::hash::FastBuildHasher;
+use crate::protocol::reply::ReplyBuf;
+use crate::server::client::Client;
+use crate::server::ServerState;
+pub use table::{Args, CommandSpec};
+
+/// What a handler sees: the server state, the calling client (and the others),
+/// and the calling client's output buffer, held apart so a handler can read a
+/// value from a database and write it to the reply without copying it.
+pub struct Ctx<'a> {
+    pub srv: &'a mut ServerState,
+    pub clients: &'a mut Slab<Client>,
+    /// Slab key of the calling client.
+    pub cid: usize,
+    /// The calling client's output buffer (taken out of it for the call).
+    pub out: &'a mut ReplyBuf,
+    /// The selected database of the calling client.
+    pub db: usize,
+    /// Unix time in ms, read once per command, as Redis's cached mstime.
+    pub now: i64,
+    /// Keyspace changes made by the command (added to the dirty counter).
+    pub dirty: u64,
+}
+
+impl Ctx<'_> {
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.clients[self.cid]
+    }
+
+    /// The selected database.
+    pub fn db(&mut self) -> &mut Db {
+        &mut self.srv.dbs[self.db]
+    }
+
+    /// The selected database and the output buffer, borrowed together.
+    pub fn db_out(&mut self) -> (&mut Db, &mut ReplyBuf) {
+        (&mut self.srv.dbs[self.db], &mut *self.out)
+    }
+}
+
+/// One command of the table with its derived names.
+pub struct Entry {
+    pub spec: &'static CommandSpec,
+    /// `get`, or `config|get` for a subcommand.
+    pub full_name: String,
+    /// Index of the container for a subcommand.
+    pub parent: Option<usize>,
+    /// Subcommands by lower-case name, for containers.
+    pub subs: HashMap<Vec<u8>, usize, FastBuildHasher>,
+}
+
+/// Every command, gathered from the per-group tables.
+pub struct Registry {
+    pub all: Vec<Entry>,
+    top: HashMap<Vec<u8>, usize, FastBuildHasher>,
+}
+
+/// The per-group tables, in the order COMMAND lists nothing in particular.
+const TABLES: &[&[CommandSpec]] = &[
+    strings::COMMANDS,
+    keys::COMMANDS,
+    connection::COMMANDS,
+    server::COMMANDS,
+    command_info::COMMANDS,
+];
+
+impl Registry {
+    fn build() -> Registry {
+        let mut reg = Registry {
+            all: Vec::new(),
+            top: HashMap::default(),
+        };
+        for table in TABLES {
+            for spec in table.iter() {
+                let idx = reg.all.len();
+                reg.all.push(Entry {
+                    spec,
+                    full_name: spec.name.to_string(),
+                    parent: None,
+                    subs: HashMap::default(),
+                });
+                reg.top.insert(spec.name.as_bytes().to_vec(), idx);
+                for sub in spec.subcommands {
+                    let sidx = reg.all.len();
+                    reg.all.push(Entry {
+                        spec: sub,
+                        full_name: format!("{}|{}", spec.name, sub.name),
+                        parent: Some(idx),
+                        subs: HashMap::default(),
+                    });
+                    reg.all[idx].subs.insert(sub.name.as_bytes().to_vec(), sidx);
+                }
+            }
+        }
+        reg
+    }
+
+    /// The process-wide registry.
+    pub fn get() -> &'static Registry {
+        static REG: OnceLock<Registry> = OnceLock::new();
+        REG.get_or_init(Registry::build)
+    }
+
+    /// A top-level command by name, any case.
+    pub fn find(&self, name: &[u8]) -> Option<usize> {
+        let mut tmp = [0u8; 32];
+        if name.len() > tmp.len() {
+            return None;
+        }
+        let lower = &mut tmp[..name.len()];
+        lower.copy_from_slice(name);
+        lower.make_ascii_lowercase();
+        self.top.get(&lower[..]).copied()
+    }
+
+    /// A subcommand of container `idx` by name, any case.
+    pub fn find_sub(&self, idx: usize, name: &[u8]) -> Option<usize> {
+        let lower = name.to_ascii_lowercase();
+        self.all[idx].subs.get(&lower).copied()
+    }
+
+    /// Top-level entries (COMMAND, COMMAND COUNT, COMMAND LIST).
+    pub fn top_level(&self) -> impl Iterator<Item = (usize, &Entry)> {
+        self.all.iter().enumerate().filter(|(_, e)| e.parent.is_none())
+    }
+}
+
+/// Redis's rendering of an argument in an error message: at most `max` bytes,
+/// newlines replaced by spaces (the reply writer does that too).
+fn shown(b: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(&b[..b.len().min(max)]).into_owned()
+}
+
+/// `-ERR unknown command 'foo', with args beginning with: 'a' 'b' `.
+fn unknown_command(args: &Args) -> CmdError {
+    let mut rest = String::new();
+    for a in args.iter_from(1) {
+        if rest.len() >= 128 {
+            break;
+        }
+        let room = 128 - rest.len();
+        rest.push('\'');
+        rest.push_str(&shown(a, room));
+        rest.push_str("' ");
+    }
+    CmdError::from(format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        shown(args.get(0), 128),
+        rest
+    ))
+}
+
+/// Checks arity: N exactly, or at least -N.
+fn arity_ok(arity: i32, argc: usize) -> bool {
+    let argc = argc as i64;
+    let arity = i64::from(arity);
+    if arity >= 0 {
+        argc == arity
+    } else {
+        argc >= -arity
+    }
+}
+
+/// Resolves, checks and runs one command, writing its reply to `ctx.out`.
+pub fn dispatch(ctx: &mut Ctx, args: &Args) {
+    let reg = Registry::get();
+    ctx.now = crate::server::unix_ms();
+    let Some(mut idx) = reg.find(args.get(0)) else {
+        reject(ctx, None, unknown_command(args));
+        return;
+    };
+    let top = reg.all[idx].spec;
+    if !top.subcommands.is_empty() {
+        if args.len() < 2 {
+            reject(ctx, Some(idx), wrong_arity(top.name));
+            return;
+        }
+        match reg.find_sub(idx, args.get(1)) {
+            Some(s) => idx = s,
+            None => {
+                let e = format!(
+                    "ERR unknown subcommand '{}'. Try {} HELP.",
+                    shown(args.get(1), 128),
+                    top.name.to_ascii_uppercase()
+                );
+                reject(ctx, Some(idx), CmdError::from(e));
+                return;
+            }
+        }
+    }
+    let entry = &reg.all[idx];
+    let spec = entry.spec;
+    if !arity_ok(spec.arity, args.len()) {
+        reject(ctx, Some(idx), wrong_arity(&entry.full_name));
+        return;
+    }
+    if !ctx.clients[ctx.cid].authenticated && !spec.flags.has(table::Flags::NO_AUTH) {
+        reject(ctx, Some(idx), CmdError::from("NOAUTH Authentication required."));
+        return;
+    }
+    ctx.clients[ctx.cid].last_cmd = spec.name;
+    ctx.dirty = 0;
+    let start = Instant::now();
+    let result = (spec.handler)(ctx, args);
+    let usec = start.elapsed().as_micros() as u64;
+    let st = &mut ctx.srv.cmd_stats[idx];
+    st.calls += 1;
+    st.usec += usec;
+    ctx.srv.stats.commands_processed += 1;
+    ctx.srv.dirty += ctx.dirty;
+    if let Err(e) = result {
+        ctx.srv.cmd_stats[idx].failed += 1;
+        count_error(ctx, &e);
+        ctx.out.error(e.text());
+    }
+}
+
+fn reject(ctx: &mut Ctx, idx: Option<usize>, e: CmdError) {
+    if let Some(i) = idx {
+        ctx.srv.cmd_stats[i].rejected += 1;
+    }
+    count_error(ctx, &e);
+    ctx.out.error(e.text());
+}
+
+fn count_error(ctx: &mut Ctx, e: &CmdError) {
+    let stats = &mut ctx.srv.stats;
+    stats.total_error_replies += 1;
+    *stats.errors.entry(e.code().to_string()).or_insert(0) += 1;
+}

@@ -1,0 +1,5 @@
+//! (being written)
+
+use super::table::CommandSpec;
+
+pub const COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,351 @@
+//! One numbered database: the key table, the expiry index and the keyspace API
+//! that every command uses.
+//!
+//! Keys are looked up through `lookup`, which applies lazy expiry (a key past its
+//! TTL is deleted on access and reported absent) and stamps the LRU clock. The
+//! active expiry cycle (`active_expire`) samples keys with a TTL in bounded time
+//! from the cron, as Redis's activeExpireCycle, so expired keys do not pile up.
+//!
+//! Each entry's 32 spare `meta` bits hold:
+//! - bit 31: the key has a TTL (its time is in `Expires`);
+//! - bit 30: the snapshot bit. Snapshots will be Dragonfly-style versioned
+//!   serialization: a snapshot flips the database's expected bit, walks the table
+//!   with the SCAN cursor serializing entries whose bit differs (and flipping it),
+//!   and a write to an entry whose bit differs serializes the old value first. One
+//!   bit suffices because every snapshot visits every entry.
+//! - bits 0..24: the LRU clock (seconds, mod 2^24) of the last access.
+
+use super::dict::{Dict, EntryId};
+use super::expires::Expires;
+use super::small_bytes::SmallBytes;
+use super::value::Value;
+
+const META_EXPIRE: u32 = 1 << 31;
+const LRU_MASK: u32 = (1 << 24) - 1;
+
+/// The LRU clock: seconds, modulo 2^24, as Redis's.
+pub fn lru_clock(now_ms: i64) -> u32 {
+    ((now_ms / 1000) as u32) & LRU_MASK
+}
+
+pub struct Db {
+    pub id: usize,
+    dict: Dict<SmallBytes, Value>,
+    expires: Expires,
+    /// Keys deleted because their TTL passed (lazily or actively).
+    pub expired_keys: u64,
+    /// Reads that found / did not find their key (INFO keyspace_hits/misses).
+    pub hits: u64,
+    pub misses: u64,
+    /// Mean remaining TTL of sampled keys, in ms (INFO keyspace avg_ttl).
+    pub avg_ttl: i64,
+    /// Random state for sampling.
+    rng: u64,
+}
+
+/// Result of one active expiry run on a database.
+#[derive(Default, Debug, Clone, Copy)]
+pub struct ExpireRun {
+    pub sampled: usize,
+    pub expired: usize,
+    /// The time budget ran out before the database was clean enough.
+    pub timed_out: bool,
+}
+
+impl Db {
+    pub fn new(id: usize) -> Self {
+        Db {
+            id,
+            dict: Dict::new(),
+            expires: Expires::default(),
+            expired_keys: 0,
+            hits: 0,
+            misses: 0,
+            avg_ttl: 0,
+            rng: 0x2545_f491_4f6c_dd1d ^ (id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.dict.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.dict.is_empty()
+    }
+
+    /// Keys with a TTL.
+    pub fn expires_len(&self) -> usize {
+        self.expires.len()
+    }
+
+    fn next_rand(&mut self) -> u64 {
+        xorshift(&mut self.rng)
+    }
+
+    /// The expiry time (unix ms) of an entry, if it has one.
+    pub fn expire_of(&self, id: EntryId) -> Option<i64> {
+        if self.dict.meta(id) & META_EXPIRE != 0 {
+            self.expires.get(id)
+        } else {
+            None
+        }
+    }
+
+    /// Finds a key, deleting it first if its TTL has passed. Does not touch the
+    /// LRU clock or the hit counters (see `lookup_read`).
+    pub fn find(&mut self, key: &[u8], now: i64) -> Option<EntryId> {
+        let id = self.dict.find(key)?;
+        if let Some(when) = self.expire_of(id) {
+            if when <= now {
+                self.remove_id(id);
+                self.expired_keys += 1;
+                return None;
+            }
+        }
+        Some(id)
+    }
+
+    /// Finds a key for a command: lazy expiry, LRU stamp.
+    pub fn lookup(&mut self, key: &[u8], now: i64) -> Option<EntryId> {
+        let id = self.find(key, now)?;
+        let m = self.dict.meta(id);
+        self.dict.set_meta(id, (m & !LRU_MASK) | lru_clock(now));
+        Some(id)
+    }
+
+    /// `lookup` that also counts a keyspace hit or miss (read commands).
+    pub fn lookup_read(&mut self, key: &[u8], now: i64) -> Option<EntryId> {
+        let r = self.lookup(key, now);
+        if r.is_some() {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+        r
+    }
+
+    /// The value of a key for reading, with lazy expiry and hit counting.
+    pub fn get(&mut self, key: &[u8], now: i64) -> Option<&Value> {
+        let id = self.lookup_read(key, now)?;
+        Some(self.dict.value(id))
+    }
+
+    pub fn value(&self, id: EntryId) -> &Value {
+        self.dict.value(id)
+    }
+
+    pub fn value_mut(&mut self, id: EntryId) -> &mut Value {
+        self.dict.value_mut(id)
+    }
+
+    pub fn key(&self, id: EntryId) -> &[u8] {
+        self.dict.key(id).as_ref()
+    }
+
+    /// The LRU clock stamp of an entry.
+    pub fn lru(&self, id: EntryId) -> u32 {
+        self.dict.meta(id) & LRU_MASK
+    }
+
+    /// Sets a key to a value (SET semantics): overwrites any value; the TTL is
+    /// cleared unless `keep_ttl`.
+    pub fn set(&mut self, key: &[u8], val: Value, keep_ttl: bool, now: i64) -> EntryId {
+        if let Some(id) = self.dict.find(key) {
+            *self.dict.value_mut(id) = val;
+            let mut m = self.dict.meta(id);
+            if !keep_ttl && m & META_EXPIRE != 0 {
+                self.expires.remove(id);
+                m &= !META_EXPIRE;
+            }
+            self.dict.set_meta(id, (m & !LRU_MASK) | lru_clock(now));
+            id
+        } else {
+            self.add(key, val, now)
+        }
+    }
+
+    /// Adds a key that must not exist (callers looked it up first).
+    pub fn add(&mut self, key: &[u8], val: Value, now: i64) -> EntryId {
+        let id = self.dict.insert_new(SmallBytes::from_slice(key), val);
+        self.dict.set_meta(id, lru_clock(now));
+        id
+    }
+
+    /// Replaces the value of an existing entry, keeping its TTL.
+    pub fn replace(&mut self, id: EntryId, val: Value) -> Value {
+        std::mem::replace(self.dict.value_mut(id), val)
+    }
+
+    /// Deletes a key (after lazy expiry); true if it existed.
+    pub fn delete(&mut self, key: &[u8], now: i64) -> bool {
+        match self.find(key, now) {
+            Some(id) => {
+                self.remove_id(id);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes an entry and its TTL, returning the key and value.
+    pub fn remove_id(&mut self, id: EntryId) -> (SmallBytes, Value, Option<i64>) {
+        let ttl = self.expire_of(id);
+        if ttl.is_some() {
+            self.expires.remove(id);
+        }
+        let (k, v, _) = self.dict.remove_id(id);
+        (k, v, ttl)
+    }
+
+    /// Sets the TTL of an entry to `when` (unix ms).
+    pub fn set_expire(&mut self, id: EntryId, when: i64) {
+        self.expires.set(id, when);
+        let m = self.dict.meta(id);
+        self.dict.set_meta(id, m | META_EXPIRE);
+    }
+
+    /// Removes the TTL of an entry; true if it had one.
+    pub fn persist(&mut self, id: EntryId) -> bool {
+        let m = self.dict.meta(id);
+        if m & META_EXPIRE == 0 {
+            return false;
+        }
+        self.expires.remove(id);
+        self.dict.set_meta(id, m & !META_EXPIRE);
+        true
+    }
+
+    /// One step of SCAN over the keys (see `Dict::scan` for the guarantee).
+    pub fn scan(&self, cursor: u64, f: impl FnMut(EntryId)) -> u64 {
+        self.dict.scan(cursor, f)
+    }
+
+    /// Every live entry (KEYS). Expired keys are the caller's to filter.
+    pub fn entries(&self) -> impl Iterator<Item = EntryId> + '_ {
+        self.dict.iter()
+    }
+
+    /// A random key that is not expired (RANDOMKEY). Expired keys met on the
+    /// way are deleted, so the loop ends: each turn removes one or returns.
+    pub fn random_key(&mut self, now: i64) -> Option<Vec<u8>> {
+        loop {
+            let id = self.random_id()?;
+            match self.expire_of(id) {
+                Some(when) if when <= now => {
+                    self.remove_id(id);
+                    self.expired_keys += 1;
+                }
+                _ => return Some(self.key(id).to_vec()),
+            }
+        }
+    }
+
+    fn random_id(&mut self) -> Option<EntryId> {
+        let rng = &mut self.rng;
+        self.dict.random_entry(&mut || xorshift(rng))
+    }
+
+    /// Drops every key; returns how many there were.
+    pub fn clear(&mut self) -> usize {
+        let n = self.dict.len();
+        self.dict.clear();
+        self.expires.clear();
+        self.avg_ttl = 0;
+        n
+    }
+
+    /// Swaps the contents (keys, TTLs, stats that belong to the data) of two
+    /// databases, keeping their ids (SWAPDB).
+    pub fn swap_data(&mut self, other: &mut Db) {
+        std::mem::swap(&mut self.dict, &mut other.dict);
+        std::mem::swap(&mut self.expires, &mut other.expires);
+        std::mem::swap(&mut self.avg_ttl, &mut other.avg_ttl);
+    }
+
+    /// Active expiry: samples keys with a TTL and deletes expired ones, in
+    /// rounds of `per_round` samples, until fewer than `stale_pct` percent of a
+    /// round were expired or `deadline` passes. Returns what it did.
+    pub fn active_expire(
+        &mut self,
+        now: i64,
+        per_round: usize,
+        stale_pct: usize,
+        deadline: std::time::Instant,
+    ) -> ExpireRun {
+        let mut run = ExpireRun::default();
+        let mut rounds = 0u32;
+        loop {
+            let n = self.expires.len();
+            if n == 0 {
+                break;
+            }
+            let mut expired = 0;
+            let mut ttl_sum = 0i64;
+            let mut ttl_count = 0i64;
+            let samples = per_round.min(n);
+            for _ in 0..samples {
+                let len = self.expires.len();
+                if len == 0 {
+                    break;
+                }
+                let slot = (self.next_rand() % len as u64) as usize;
+                let (id, when) = self.expires.slot(slot);
+                run.sampled += 1;
+                if when <= now {
+                    self.remove_id(id);
+                    self.expired_keys += 1;
+                    expired += 1;
+                } else {
+                    ttl_sum += when - now;
+                    ttl_count += 1;
+                }
+            }
+            run.expired += expired;
+            if ttl_count > 0 {
+                let avg = ttl_sum / ttl_count;
+                // Running average, as Redis: most weight on the history.
+                self.avg_ttl = if self.avg_ttl == 0 {
+                    avg
+                } else {
+                    (self.avg_ttl / 50) * 49 + avg / 50
+                };
+            }
+            rounds += 1;
+            if rounds % 16 == 0 && std::time::Instant::now() >= deadline {
+                run.timed_out = true;
+                break;
+            }
+            if expired * 100 <= samples * stale_pct {
+                break;
+            }
+        }
+        run
+    }
+
+    /// Incremental rehash work for the cron; true if more remains.
+    pub fn rehash_for(&mut self, budget: std::time::Duration) -> bool {
+        self.dict.rehash_for(budget)
+    }
+
+    /// Starts shrinking the table when it is mostly empty (cron).
+    pub fn shrink_if_sparse(&mut self) {
+        self.dict.shrink_if_sparse();
+    }
+
+    pub fn is_rehashing(&self) -> bool {
+        self.dict.is_rehashing()
+    }
+
+    /// Approximate bytes used by the table and TTL index.
+    pub fn heap_bytes(&self) -> usize {
+        self.dict.heap_bytes() + self.expires.heap_bytes()
+    }
+}
+
+fn xorshift(x: &mut u64) -> u64 {
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    *x
+}

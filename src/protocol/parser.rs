@@ -1,0 +1,450 @@
+//! Incremental RESP request parser.
+//!
+//! A client's bytes arrive in arbitrary pieces: one command split over many reads, or
+//! thousands of pipelined commands in one. The parser keeps its progress on the client
+//! (`ParseState`) so a partial command is never re-scanned from the start, and it never
+//! copies an argument: each argument is a byte range into the client's query buffer.
+//! Inline commands (`PING\r\n` typed into telnet) are unescaped in place, inside the
+//! line they came from, so they are ranges into the same buffer too.
+//!
+//! The parser does no I/O. It answers `Parsed::Command` (argument ranges are ready),
+//! `Parsed::Incomplete` (wait for more bytes), or a protocol error with Redis's text,
+//! after which the connection is to be closed.
+
+/// Longest inline command line, and longest `*`/`$` header line, as Redis's
+/// PROTO_INLINE_MAX_SIZE.
+pub const INLINE_MAX: usize = 64 * 1024;
+/// Most arguments in one multibulk request (Redis caps it at 1024*1024).
+pub const MULTIBULK_MAX: i64 = 1024 * 1024;
+
+/// Parser progress inside the query buffer, kept between reads.
+#[derive(Debug)]
+pub struct ParseState {
+    /// Arguments still to read for the current multibulk command (0: none started).
+    multibulk_left: i64,
+    /// Length of the bulk argument whose header was read, or -1.
+    bulk_len: i64,
+    /// Where a partial multibulk command stopped.
+    resume: usize,
+    /// Argument ranges of the current command: (start, end) offsets in the buffer.
+    pub args: Vec<(usize, usize)>,
+}
+
+/// What one parse step found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// A whole command; its arguments are in `ParseState::args`. `consumed` is the
+    /// offset just past it. An empty command (blank inline line, `*0`) has no args.
+    Command { consumed: usize },
+    /// More bytes are needed.
+    Incomplete,
+    /// Garbage: reply `-ERR Protocol error: <msg>` and close the connection.
+    Error(String),
+}
+
+impl Default for ParseState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ParseState {
+    pub fn new() -> Self {
+        ParseState {
+            multibulk_left: 0,
+            bulk_len: -1,
+            resume: 0,
+            args: Vec::with_capacity(8),
+        }
+    }
+
+    /// True when a multibulk command has started but is not complete.
+    pub fn in_progress(&self) -> bool {
+        self.multibulk_left > 0
+    }
+
+    /// Bytes the pending bulk argument still needs (for buffer reservation).
+    pub fn pending_bulk(&self) -> Option<usize> {
+        (self.multibulk_left > 0 && self.bulk_len >= 0).then_some(self.bulk_len as usize)
+    }
+
+    /// Shifts stored offsets after the first `n` bytes of the buffer were dropped.
+    pub fn shift(&mut self, n: usize) {
+        for r in &mut self.args {
+            r.0 -= n;
+            r.1 -= n;
+        }
+        if self.multibulk_left > 0 {
+            self.resume -= n;
+        }
+    }
+
+    /// Parses the next command starting at `pos` (the end of the previous command).
+    /// When a multibulk command was left incomplete, parsing resumes where it
+    /// stopped, which is at or after `pos`. `max_bulk` is proto-max-bulk-len.
+    pub fn parse(&mut self, buf: &mut [u8], pos: usize, max_bulk: i64) -> Parsed {
+        if self.multibulk_left > 0 {
+            let at = self.resume;
+            return self.parse_bulks(buf, at, max_bulk);
+        }
+        self.args.clear();
+        if pos >= buf.len() {
+            return Parsed::Incomplete;
+        }
+        if buf[pos] != b'*' {
+            return self.parse_inline(buf, pos);
+        }
+        // Header: *<count>\r\n
+        let Some(cr) = memchr(b'\r', &buf[pos..]) else {
+            if buf.len() - pos > INLINE_MAX {
+                return proto_err("too big mbulk count string");
+            }
+            return Parsed::Incomplete;
+        };
+        let cr = pos + cr;
+        if cr + 1 >= buf.len() {
+            return Parsed::Incomplete;
+        }
+        let n = match parse_len(&buf[pos + 1..cr]) {
+            Some(n) if n <= MULTIBULK_MAX => n,
+            _ => return proto_err("invalid multibulk length"),
+        };
+        if n <= 0 {
+            return Parsed::Command { consumed: cr + 2 };
+        }
+        self.multibulk_left = n;
+        self.bulk_len = -1;
+        self.args.reserve(n.min(1024) as usize);
+        self.parse_bulks(buf, cr + 2, max_bulk)
+    }
+
+    fn parse_inline(&mut self, buf: &mut [u8], pos: usize) -> Parsed {
+        let Some(nl) = memchr(b'\n', &buf[pos..]) else {
+            if buf.len() - pos > INLINE_MAX {
+                return proto_err("too big inline request");
+            }
+            return Parsed::Incomplete;
+        };
+        let nl = pos + nl;
+        let mut end = nl;
+        if end > pos && buf[end - 1] == b'\r' {
+            end -= 1;
+        }
+        if end - pos > INLINE_MAX {
+            return proto_err("too big inline request");
+        }
+        if split_args_in_place(&mut buf[pos..end], pos, &mut self.args).is_err() {
+            self.args.clear();
+            return proto_err("unbalanced quotes in request");
+        }
+        Parsed::Command { consumed: nl + 1 }
+    }
+
+    fn parse_bulks(&mut self, buf: &[u8], mut pos: usize, max_bulk: i64) -> Parsed {
+        while self.multibulk_left > 0 {
+            if self.bulk_len < 0 {
+                if pos >= buf.len() {
+                    return self.pause(pos);
+                }
+                let Some(cr) = memchr(b'\r', &buf[pos..]) else {
+                    if buf.len() - pos > INLINE_MAX {
+                        return proto_err("too big bulk count string");
+                    }
+                    return self.pause(pos);
+                };
+                let cr = pos + cr;
+                if cr + 1 >= buf.len() {
+                    return self.pause(pos);
+                }
+                if buf[pos] != b'$' {
+                    return Parsed::Error(format!(
+                        "expected '$', got '{}'",
+                        char::from(buf[pos])
+                    ));
+                }
+                match parse_len(&buf[pos + 1..cr]) {
+                    Some(n) if n >= 0 && n <= max_bulk => self.bulk_len = n,
+                    _ => return proto_err("invalid bulk length"),
+                }
+                pos = cr + 2;
+            }
+            let len = self.bulk_len as usize;
+            if buf.len() - pos.min(buf.len()) < len + 2 {
+                return self.pause(pos);
+            }
+            self.args.push((pos, pos + len));
+            pos += len + 2;
+            self.bulk_len = -1;
+            self.multibulk_left -= 1;
+        }
+        Parsed::Command { consumed: pos }
+    }
+
+    fn pause(&mut self, pos: usize) -> Parsed {
+        self.resume = pos;
+        Parsed::Incomplete
+    }
+}
+
+fn proto_err(msg: &str) -> Parsed {
+    Parsed::Error(msg.to_string())
+}
+
+/// Position of `needle` in `hay`.
+#[inline]
+pub fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| b == needle)
+}
+
+/// A `*` or `$` header count: Redis's string2ll (optional '-', digits, no '+').
+fn parse_len(s: &[u8]) -> Option<i64> {
+    let (neg, digits) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
+    }
+    Some(if neg { -v } else { v })
+}
+
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+fn hex_val(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Splits an inline line into arguments as redis-cli and Redis do (whitespace,
+/// "double quotes" with \n \r \t \b \a \xHH escapes, 'single quotes' with \'),
+/// writing each unescaped argument over its own source bytes (never longer) and
+/// pushing its range, offset by `base`. Err on unbalanced quotes.
+pub fn split_args_in_place(
+    line: &mut [u8],
+    base: usize,
+    out: &mut Vec<(usize, usize)>,
+) -> Result<(), ()> {
+    let n = line.len();
+    let mut r = 0;
+    loop {
+        while r < n && is_space(line[r]) {
+            r += 1;
+        }
+        if r >= n {
+            return Ok(());
+        }
+        let start = r;
+        let mut w = r;
+        let mut in_dq = false;
+        let mut in_sq = false;
+        loop {
+            if in_dq {
+                if r >= n {
+                    return Err(());
+                }
+                let c = line[r];
+                if c == b'\\'
+                    && r + 3 < n
+                    && line[r + 1] == b'x'
+                    && hex_val(line[r + 2]).is_some()
+                    && hex_val(line[r + 3]).is_some()
+                {
+                    line[w] = hex_val(line[r + 2]).unwrap_or(0) * 16
+                        + hex_val(line[r + 3]).unwrap_or(0);
+                    w += 1;
+                    r += 4;
+                } else if c == b'\\' && r + 1 < n {
+                    line[w] = match line[r + 1] {
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'b' => 0x08,
+                        b'a' => 0x07,
+                        other => other,
+                    };
+                    w += 1;
+                    r += 2;
+                } else if c == b'"' {
+                    // The closing quote must be followed by a space or the end.
+                    if r + 1 < n && !is_space(line[r + 1]) {
+                        return Err(());
+                    }
+                    r += 1;
+                    break;
+                } else {
+                    line[w] = c;
+                    w += 1;
+                    r += 1;
+                }
+            } else if in_sq {
+                if r >= n {
+                    return Err(());
+                }
+                let c = line[r];
+                if c == b'\\' && r + 1 < n && line[r + 1] == b'\'' {
+                    line[w] = b'\'';
+                    w += 1;
+                    r += 2;
+                } else if c == b'\'' {
+                    if r + 1 < n && !is_space(line[r + 1]) {
+                        return Err(());
+                    }
+                    r += 1;
+                    break;
+                } else {
+                    line[w] = c;
+                    w += 1;
+                    r += 1;
+                }
+            } else {
+                if r >= n {
+                    break;
+                }
+                match line[r] {
+                    c if is_space(c) => break,
+                    b'"' => {
+                        in_dq = true;
+                        r += 1;
+                    }
+                    b'\'' => {
+                        in_sq = true;
+                        r += 1;
+                    }
+                    c => {
+                        line[w] = c;
+                        w += 1;
+                        r += 1;
+                    }
+                }
+            }
+        }
+        out.push((base + start, base + w));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args_of(st: &ParseState, buf: &[u8]) -> Vec<Vec<u8>> {
+        st.args.iter().map(|&(a, b)| buf[a..b].to_vec()).collect()
+    }
+
+    #[test]
+    fn multibulk_whole_and_pipelined() {
+        let mut buf = b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPING\r\n".to_vec();
+        let mut st = ParseState::new();
+        let Parsed::Command { consumed } = st.parse(&mut buf, 0, 512 << 20) else {
+            panic!()
+        };
+        assert_eq!(args_of(&st, &buf), vec![b"GET".to_vec(), b"k".to_vec()]);
+        assert_eq!(st.parse(&mut buf, consumed, 512 << 20), Parsed::Command { consumed: buf.len() });
+        assert_eq!(args_of(&st, &buf), vec![b"PING".to_vec()]);
+    }
+
+    #[test]
+    fn byte_by_byte() {
+        let full = b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n";
+        let mut buf = Vec::new();
+        let mut st = ParseState::new();
+        for (i, &b) in full.iter().enumerate() {
+            buf.push(b);
+            let r = st.parse(&mut buf, 0, 512 << 20);
+            if i + 1 < full.len() {
+                assert_eq!(r, Parsed::Incomplete, "at byte {i}");
+            } else {
+                assert_eq!(r, Parsed::Command { consumed: full.len() });
+            }
+        }
+        assert_eq!(args_of(&st, &buf)[2], b"value".to_vec());
+    }
+
+    #[test]
+    fn inline_with_quotes() {
+        let mut buf = b"SET \"a b\\x41\\n\" 'it\\'s'  \r\n".to_vec();
+        let mut st = ParseState::new();
+        assert!(matches!(st.parse(&mut buf, 0, 100), Parsed::Command { .. }));
+        assert_eq!(
+            args_of(&st, &buf),
+            vec![b"SET".to_vec(), b"a bA\n".to_vec(), b"it's".to_vec()]
+        );
+        let mut bad = b"SET \"abc\r\n".to_vec();
+        assert_eq!(
+            st.parse(&mut bad, 0, 100),
+            Parsed::Error("unbalanced quotes in request".into())
+        );
+        let mut bad2 = b"SET \"abc\"x\r\n".to_vec();
+        assert!(matches!(st.parse(&mut bad2, 0, 100), Parsed::Error(_)));
+    }
+
+    #[test]
+    fn protocol_errors() {
+        let mut st = ParseState::new();
+        let mut b = b"*x\r\n".to_vec();
+        assert_eq!(st.parse(&mut b, 0, 100), Parsed::Error("invalid multibulk length".into()));
+        let mut st = ParseState::new();
+        let mut b = b"*1\r\nfoo\r\n".to_vec();
+        assert_eq!(st.parse(&mut b, 0, 100), Parsed::Error("expected '$', got 'f'".into()));
+        let mut st = ParseState::new();
+        let mut b = b"*1\r\n$536870913\r\n".to_vec();
+        assert_eq!(
+            st.parse(&mut b, 0, 512 << 20),
+            Parsed::Error("invalid bulk length".into())
+        );
+        let mut st = ParseState::new();
+        let mut b = b"*1\r\n$-1\r\n".to_vec();
+        assert_eq!(st.parse(&mut b, 0, 100), Parsed::Error("invalid bulk length".into()));
+    }
+
+    #[test]
+    fn random_bytes_never_panic() {
+        let mut seed = 0x9e3779b97f4a7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let alphabet = b"*$\r\n0123456789-abc \"'\\x";
+        for _ in 0..20000 {
+            let len = (next() % 40) as usize;
+            let mut buf: Vec<u8> = (0..len)
+                .map(|_| {
+                    let r = next();
+                    if r % 4 == 0 {
+                        r as u8
+                    } else {
+                        alphabet[(r as usize / 4) % alphabet.len()]
+                    }
+                })
+                .collect();
+            let mut st = ParseState::new();
+            let mut pos = 0;
+            for _ in 0..50 {
+                match st.parse(&mut buf, pos, 1000) {
+                    Parsed::Command { consumed } => {
+                        for &(a, b) in &st.args {
+                            assert!(a <= b && b <= buf.len());
+                        }
+                        assert!(consumed > pos);
+                        pos = consumed;
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+}

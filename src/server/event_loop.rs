@@ -1,0 +1,560 @@
+//! The event loop: one thread, one `mio::Poll`, every client in a `Slab`.
+//!
+//! A turn of the loop: wait for readiness (at most until the next cron tick);
+//! accept new connections; for each readable client read what is there into its
+//! query buffer and run every complete command in it; then, before waiting again,
+//! write every client's pending replies (as Redis's beforeSleep), registering
+//! WRITABLE interest only for sockets that would block. The cron runs `hz` times a
+//! second: active expiry, incremental rehashing, client timeouts and output buffer
+//! soft limits, stats sampling.
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+use slab::Slab;
+use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
+
+use super::client::{Client, CloseReason};
+use super::ServerState;
+use crate::commands::{dispatch, Args, Ctx};
+use crate::protocol::parser::Parsed;
+use crate::protocol::reply::ReplyBuf;
+
+/// Bytes read per read call, as Redis's PROTO_IOBUF_LEN.
+const READ_CHUNK: usize = 16 * 1024;
+/// Output buffers larger than this are released once written.
+const OUT_KEEP: usize = 64 * 1024;
+/// Tokens at and above this one name listening sockets, not clients.
+const LISTENER_BASE: usize = usize::MAX - 64;
+
+static SHUTDOWN_SIGNAL: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    SHUTDOWN_SIGNAL.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+pub struct EventLoop {
+    poll: Poll,
+    listeners: Vec<TcpListener>,
+    clients: Slab<Client>,
+    /// Client output to write before the next poll.
+    pending: Vec<usize>,
+    pub srv: ServerState,
+    next_cron: Instant,
+}
+
+/// Creates one listening socket as Redis does (SO_REUSEADDR, backlog, v6only).
+fn listen_on(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {
+    let domain = if addr.is_ipv6() {
+        Domain::IPV6
+    } else {
+        Domain::IPV4
+    };
+    let sock = Socket::new(domain, Type::STREAM, Some(Protocol::TCP))?;
+    if addr.is_ipv6() {
+        sock.set_only_v6(true)?;
+    }
+    sock.set_reuse_address(true)?;
+    sock.set_nonblocking(true)?;
+    sock.bind(&addr.into())?;
+    sock.listen(backlog)?;
+    Ok(TcpListener::from_std(sock.into()))
+}
+
+/// Resolves a `bind` word: `*` is every IPv4 address, `::*` every IPv6 one; a
+/// leading `-` makes failure to bind it non-fatal.
+fn bind_addr(word: &str, port: u16) -> Option<(SocketAddr, bool)> {
+    let (optional, w) = match word.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, word),
+    };
+    let ip: std::net::IpAddr = match w {
+        "*" => std::net::Ipv4Addr::UNSPECIFIED.into(),
+        "::*" => std::net::Ipv6Addr::UNSPECIFIED.into(),
+        other => other.parse().ok()?,
+    };
+    Some((SocketAddr::new(ip, port), optional))
+}
+
+impl EventLoop {
+    pub fn new(srv: ServerState) -> io::Result<EventLoop> {
+        let poll = Poll::new()?;
+        let mut listeners = Vec::new();
+        let port = srv.config.port;
+        for word in &srv.config.bind {
+            let Some((addr, optional)) = bind_addr(word, port) else {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("Invalid bind address '{word}'"),
+                ));
+            };
+            match listen_on(addr, srv.config.tcp_backlog as i32) {
+                Ok(l) => listeners.push(l),
+                Err(e) if optional => log::debug!("skipping optional bind {addr}: {e}"),
+                Err(e) => {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!("Could not create server TCP listening socket {addr}: {e}"),
+                    ))
+                }
+            }
+        }
+        if listeners.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::AddrNotAvailable,
+                "Failed listening on any address",
+            ));
+        }
+        for (i, l) in listeners.iter_mut().enumerate() {
+            poll.registry()
+                .register(l, Token(LISTENER_BASE + i), Interest::READABLE)?;
+        }
+        // SAFETY: installing async-signal-safe handlers that only store an atomic.
+        unsafe {
+            libc::signal(libc::SIGTERM, on_signal as libc::sighandler_t);
+            libc::signal(libc::SIGINT, on_signal as libc::sighandler_t);
+            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        }
+        Ok(EventLoop {
+            poll,
+            listeners,
+            clients: Slab::with_capacity(1024),
+            pending: Vec::with_capacity(1024),
+            srv,
+            next_cron: Instant::now(),
+        })
+    }
+
+    /// Runs until SHUTDOWN or SIGTERM/SIGINT.
+    pub fn run(&mut self) -> io::Result<()> {
+        let mut events = Events::with_capacity(1024);
+        loop {
+            let now = Instant::now();
+            let timeout = self.next_cron.saturating_duration_since(now);
+            if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+            for ev in events.iter() {
+                let t = ev.token().0;
+                if t >= LISTENER_BASE {
+                    self.accept_all(t - LISTENER_BASE);
+                    continue;
+                }
+                if !self.clients.contains(t) {
+                    continue;
+                }
+                if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                    self.read_client(t);
+                }
+                if ev.is_writable() && self.clients.contains(t) {
+                    self.write_client(t);
+                }
+            }
+            self.flush_pending();
+            if Instant::now() >= self.next_cron {
+                self.cron();
+                let period = Duration::from_millis(1000 / self.srv.config.hz.max(1) as u64);
+                self.next_cron = Instant::now() + period;
+            }
+            if SHUTDOWN_SIGNAL.load(std::sync::atomic::Ordering::SeqCst) {
+                log::warn!("Received SIGTERM scheduling shutdown...");
+                self.srv.shutdown = true;
+            }
+            if self.srv.shutdown {
+                self.flush_pending();
+                log::warn!("ferrodis is now ready to exit, bye bye...");
+                return Ok(());
+            }
+        }
+    }
+
+    fn accept_all(&mut self, li: usize) {
+        loop {
+            let (sock, addr) = match self.listeners[li].accept() {
+                Ok(x) => x,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    log::warn!("Accepting client connection: {e}");
+                    return;
+                }
+            };
+            self.srv.stats.connections_received += 1;
+            self.add_client(sock, addr);
+        }
+    }
+
+    fn add_client(&mut self, mut sock: TcpStream, addr: SocketAddr) {
+        let _ = sock.set_nodelay(true);
+        let ka = self.srv.config.tcp_keepalive;
+        if ka > 0 {
+            let sref = SockRef::from(&sock);
+            let params = TcpKeepalive::new().with_time(Duration::from_secs(ka as u64));
+            #[cfg(any(target_os = "linux", target_os = "macos"))]
+            let params = params.with_interval(Duration::from_secs((ka as u64 / 3).max(1)));
+            let _ = sref.set_tcp_keepalive(&params);
+        }
+        if self.clients.len() as i64 >= self.srv.config.maxclients {
+            let _ = sock.write(b"-ERR max number of clients reached\r\n");
+            self.srv.stats.rejected_connections += 1;
+            return;
+        }
+        if self.protected_refuses(&addr) {
+            let _ = sock.write(PROTECTED_MODE_ERROR.as_bytes());
+            self.srv.stats.rejected_connections += 1;
+            return;
+        }
+        let entry = self.clients.vacant_entry();
+        let key = entry.key();
+        if self
+            .poll
+            .registry()
+            .register(&mut sock, Token(key), Interest::READABLE)
+            .is_err()
+        {
+            return;
+        }
+        let id = self.srv.next_client_id;
+        self.srv.next_client_id += 1;
+        let authed = self.srv.config.requirepass.is_empty();
+        entry.insert(Client::new(id, sock, addr, authed));
+        self.srv.connected_clients = self.clients.len();
+    }
+
+    /// Protected mode: with no password and the default bind, only loopback
+    /// clients are accepted.
+    fn protected_refuses(&self, addr: &SocketAddr) -> bool {
+        let c = &self.srv.config;
+        c.protected_mode
+            && c.requirepass.is_empty()
+            && c.bind == ["*", "-::*"]
+            && !addr.ip().is_loopback()
+    }
+
+    /// Reads what the socket has and runs the complete commands.
+    fn read_client(&mut self, cid: usize) {
+        let limit = self.srv.config.client_query_buffer_limit as usize;
+        let mut closed = false;
+        {
+            let c = &mut self.clients[cid];
+            loop {
+                let want = match c.parse.pending_bulk() {
+                    Some(n) if n + 2 > READ_CHUNK => (n + 2).min(64 * READ_CHUNK),
+                    _ => READ_CHUNK,
+                };
+                match read_into_spare(&c.sock, &mut c.qbuf, want) {
+                    Ok(0) => {
+                        closed = true;
+                        break;
+                    }
+                    Ok(n) => {
+                        self.srv.stats.net_input_bytes += n as u64;
+                        // A short read drained the socket; new data raises a new
+                        // edge, so there is no need for a read that would block.
+                        if n < want {
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => {
+                        closed = true;
+                        break;
+                    }
+                }
+            }
+            c.last_interaction = Instant::now();
+        }
+        self.process_input(cid);
+        if !self.clients.contains(cid) {
+            return;
+        }
+        if self.clients[cid].qbuf.len() > limit {
+            log::warn!("Closing client that reached max query buffer length");
+            self.srv.stats.client_qbuf_limit_disconnections += 1;
+            self.close_client(cid, CloseReason::QueryBufferLimit);
+            return;
+        }
+        if closed {
+            // Replies to the commands read with the EOF are still written if the
+            // peer only shut down its side.
+            self.write_client(cid);
+            if self.clients.contains(cid) {
+                self.close_client(cid, CloseReason::AfterReply);
+            }
+        }
+    }
+
+    /// Runs every complete command in the client's query buffer.
+    fn process_input(&mut self, cid: usize) {
+        let max_bulk = self.srv.config.proto_max_bulk_len;
+        let c = &mut self.clients[cid];
+        if c.close.is_some() {
+            return;
+        }
+        let mut qbuf = std::mem::take(&mut c.qbuf);
+        let mut parse = std::mem::take(&mut c.parse);
+        let mut out = std::mem::replace(&mut c.out, ReplyBuf::empty());
+        let mut db = c.db;
+        let mut pos = 0;
+        loop {
+            match parse.parse(&mut qbuf, pos, max_bulk) {
+                Parsed::Command { consumed } => {
+                    if !parse.args.is_empty() {
+                        let args = Args::new(&qbuf, &parse.args);
+                        let mut ctx = Ctx {
+                            srv: &mut self.srv,
+                            clients: &mut self.clients,
+                            cid,
+                            out: &mut out,
+                            db,
+                            now: 0,
+                            dirty: 0,
+                        };
+                        dispatch(&mut ctx, &args);
+                        db = ctx.db;
+                    }
+                    pos = consumed;
+                    if self.clients[cid].close.is_some() {
+                        break;
+                    }
+                }
+                Parsed::Incomplete => break,
+                Parsed::Error(msg) => {
+                    log::debug!("Protocol error ({msg}) from client {cid}");
+                    out.error(&format!("ERR Protocol error: {msg}"));
+                    self.clients[cid].close = Some(CloseReason::AfterReply);
+                    break;
+                }
+            }
+        }
+        let c = &mut self.clients[cid];
+        if pos > 0 {
+            qbuf.copy_within(pos.., 0);
+            qbuf.truncate(qbuf.len() - pos);
+            parse.shift(pos);
+        }
+        c.qbuf = qbuf;
+        c.parse = parse;
+        c.db = db;
+        c.out = out;
+        if c.pending_output() > 0 && !c.pending_write {
+            c.pending_write = true;
+            self.pending.push(cid);
+        }
+        self.check_output_limits(cid);
+        if let Some(c) = self.clients.get(cid) {
+            if c.close == Some(CloseReason::AfterReply) && !c.pending_write {
+                self.close_client(cid, CloseReason::AfterReply);
+            }
+        }
+    }
+
+    /// Closes a client whose output passed its hard limit, or its soft limit for
+    /// longer than the soft seconds.
+    fn check_output_limits(&mut self, cid: usize) {
+        let Some(c) = self.clients.get_mut(cid) else {
+            return;
+        };
+        let lim = self.srv.config.client_output_buffer_limit[0];
+        let used = c.pending_output() as u64;
+        let mut over = lim.hard > 0 && used >= lim.hard;
+        if lim.soft > 0 && used >= lim.soft {
+            let since = *c.soft_limit_since.get_or_insert_with(Instant::now);
+            if since.elapsed().as_secs() >= lim.soft_seconds {
+                over = true;
+            }
+        } else {
+            c.soft_limit_since = None;
+        }
+        if over {
+            log::warn!(
+                "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                c.id,
+                c.addr
+            );
+            self.srv.stats.client_obuf_limit_disconnections += 1;
+            self.close_client(cid, CloseReason::OutputBufferLimit);
+        }
+    }
+
+    /// Writes pending output; registers WRITABLE interest if the socket is full.
+    fn write_client(&mut self, cid: usize) {
+        let Some(c) = self.clients.get_mut(cid) else {
+            return;
+        };
+        c.pending_write = false;
+        while c.sent < c.out.buf.len() {
+            match c.sock.write(&c.out.buf[c.sent..]) {
+                Ok(0) => break,
+                Ok(n) => {
+                    c.sent += n;
+                    self.srv.stats.net_output_bytes += n as u64;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    self.close_client(cid, CloseReason::AfterReply);
+                    return;
+                }
+            }
+        }
+        if c.sent == c.out.buf.len() {
+            c.out.buf.clear();
+            c.sent = 0;
+            if c.out.buf.capacity() > OUT_KEEP {
+                c.out.buf.shrink_to(OUT_KEEP);
+            }
+            if c.write_registered {
+                c.write_registered = false;
+                let _ = self
+                    .poll
+                    .registry()
+                    .reregister(&mut c.sock, Token(cid), Interest::READABLE);
+            }
+            if c.close.is_some() {
+                self.close_client(cid, CloseReason::AfterReply);
+            }
+        } else if !c.write_registered {
+            c.write_registered = true;
+            let _ = self.poll.registry().reregister(
+                &mut c.sock,
+                Token(cid),
+                Interest::READABLE | Interest::WRITABLE,
+            );
+        }
+    }
+
+    fn flush_pending(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        for &cid in &pending {
+            if self.clients.contains(cid) && self.clients[cid].pending_write {
+                self.write_client(cid);
+            }
+        }
+        let mut pending = pending;
+        pending.clear();
+        if self.pending.is_empty() {
+            self.pending = pending;
+        }
+    }
+
+    fn close_client(&mut self, cid: usize, why: CloseReason) {
+        if !self.clients.contains(cid) {
+            return;
+        }
+        let mut c = self.clients.remove(cid);
+        log::debug!("closing client id={} ({why:?})", c.id);
+        let _ = self.poll.registry().deregister(&mut c.sock);
+        self.srv.connected_clients = self.clients.len();
+    }
+
+    /// Periodic work, `hz` times a second.
+    fn cron(&mut self) {
+        self.srv.cronloops += 1;
+        let hz = self.srv.config.hz.max(1) as u64;
+        let period_us = 1_000_000 / hz;
+        // Active expiry: at most 25% of the period, as Redis's slow cycle.
+        let budget = Duration::from_micros(period_us * 25 / 100);
+        let start = Instant::now();
+        let deadline = start + budget;
+        let now_ms = super::unix_ms();
+        let effort = self.srv.config.active_expire_effort.clamp(1, 10) as usize;
+        let per_round = 20 + 20 / 4 * (effort - 1);
+        let stale = 10 - (effort - 1);
+        for db in self.srv.dbs.iter_mut() {
+            if Instant::now() >= deadline {
+                break;
+            }
+            db.active_expire(now_ms, per_round, stale, deadline);
+        }
+        self.srv.stats.expire_cycle_time_used_us += start.elapsed().as_micros() as u64;
+        // Incremental rehashing and shrinking: about 1 ms per tick in all.
+        if self.srv.config.activerehashing {
+            for db in self.srv.dbs.iter_mut() {
+                db.shrink_if_sparse();
+                if db.is_rehashing() {
+                    db.rehash_for(Duration::from_millis(1));
+                    break;
+                }
+            }
+        }
+        self.clients_cron();
+        self.sample_ops();
+    }
+
+    /// Idle timeouts and output buffer soft limits.
+    fn clients_cron(&mut self) {
+        let timeout = self.srv.config.timeout;
+        let mut idle = Vec::new();
+        if timeout > 0 {
+            let max = Duration::from_secs(timeout as u64);
+            for (cid, c) in self.clients.iter() {
+                if c.last_interaction.elapsed() > max {
+                    idle.push(cid);
+                }
+            }
+        }
+        for cid in idle {
+            log::debug!("Closing idle client");
+            self.close_client(cid, CloseReason::Timeout);
+        }
+        let with_output: Vec<usize> = self
+            .clients
+            .iter()
+            .filter(|(_, c)| c.pending_output() > 0)
+            .map(|(k, _)| k)
+            .collect();
+        for cid in with_output {
+            self.check_output_limits(cid);
+        }
+    }
+
+    fn sample_ops(&mut self) {
+        let st = &mut self.srv.stats;
+        let now = Instant::now();
+        match st.ops_last_time {
+            Some(t) if now.duration_since(t) >= Duration::from_millis(100) => {
+                let dt = now.duration_since(t).as_secs_f64();
+                let ops = st.commands_processed - st.ops_last_count;
+                st.ops_samples[st.ops_sample_idx % 16] = (ops as f64 / dt) as u64;
+                st.ops_sample_idx += 1;
+                st.ops_last_count = st.commands_processed;
+                st.ops_last_time = Some(now);
+            }
+            None => {
+                st.ops_last_time = Some(now);
+                st.ops_last_count = st.commands_processed;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Reads up to `want` bytes from the socket into the spare capacity of `buf`,
+/// without zero-filling it first.
+fn read_into_spare(sock: &TcpStream, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
+    use std::os::unix::io::AsRawFd;
+    buf.reserve(want);
+    let len = buf.len();
+    let spare = buf.spare_capacity_mut();
+    let n = want.min(spare.len());
+    // SAFETY: read(2) writes at most `n` bytes into the vector's spare capacity,
+    // which is allocated and owned by `buf`; exactly the bytes it reports as
+    // read are then marked initialised with set_len.
+    let r = unsafe { libc::read(sock.as_raw_fd(), spare.as_mut_ptr().cast(), n) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the first `r` bytes after `len` were just written by read(2).
+    unsafe { buf.set_len(len + r as usize) };
+    Ok(r as usize)
+}
+
+/// Redis's reply to a non-loopback client in protected mode.
+const PROTECTED_MODE_ERROR: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a bind address or an authentication password. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";

@@ -1,0 +1,144 @@
+//! The server: shared state (databases, configuration, counters) and the event
+//! loop that owns the clients.
+//!
+//! `ServerState` is everything a command may touch besides clients; the clients
+//! themselves live in the loop's slab. Both are owned by the one loop thread, so
+//! nothing here is locked.
+
+pub mod client;
+pub mod event_loop;
+
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use crate::config::Config;
+use crate::keyspace::db::Db;
+
+/// Per-command counters (INFO commandstats).
+#[derive(Default, Clone, Copy, Debug)]
+pub struct CmdStat {
+    pub calls: u64,
+    pub usec: u64,
+    pub rejected: u64,
+    pub failed: u64,
+}
+
+/// Server-wide counters (INFO stats).
+#[derive(Default, Debug)]
+pub struct Stats {
+    pub connections_received: u64,
+    pub commands_processed: u64,
+    pub rejected_connections: u64,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    pub expired_stale_perc: f64,
+    pub expire_cycle_time_used_us: u64,
+    pub client_qbuf_limit_disconnections: u64,
+    pub client_obuf_limit_disconnections: u64,
+    pub total_error_replies: u64,
+    pub unexpected_error_replies: u64,
+    /// Error replies by error code (INFO errorstats).
+    pub errors: std::collections::BTreeMap<String, u64>,
+    /// Ops/sec samples (INFO instantaneous_ops_per_sec), one per 100 ms.
+    pub ops_samples: [u64; 16],
+    pub ops_sample_idx: usize,
+    pub ops_last_count: u64,
+    pub ops_last_time: Option<Instant>,
+    /// Highest used_memory seen (INFO used_memory_peak), updated by INFO.
+    pub mem_peak: u64,
+}
+
+pub struct ServerState {
+    pub dbs: Vec<Db>,
+    pub config: Config,
+    pub stats: Stats,
+    /// Counters per command, indexed like `commands::Registry::all`.
+    pub cmd_stats: Vec<CmdStat>,
+    pub started: Instant,
+    pub started_unix: i64,
+    pub run_id: String,
+    pub next_client_id: u64,
+    /// Changes since the last save (INFO rdb_changes_since_last_save).
+    pub dirty: u64,
+    pub last_save_unix: i64,
+    /// Set by SHUTDOWN or a signal; the loop exits at the end of its turn.
+    pub shutdown: bool,
+    /// Connected clients (mirrors the slab's length for INFO).
+    pub connected_clients: usize,
+    /// The listening port actually bound.
+    pub port: u16,
+    pub config_file: Option<String>,
+    pub executable: String,
+    /// Cron iterations, for tasks that run every N ticks.
+    pub cronloops: u64,
+    /// Replication id (INFO master_replid; DEBUG CHANGE-REPL-ID renews it).
+    pub replid: String,
+    /// Active expiry on/off (DEBUG SET-ACTIVE-EXPIRE); the cron's expiry cycle
+    /// runs only while it is true.
+    pub active_expire: bool,
+    /// used_memory right after start (INFO used_memory_startup).
+    pub mem_startup: u64,
+}
+
+impl ServerState {
+    pub fn new(config: Config, ncommands: usize) -> Self {
+        let dbs = (0..config.databases).map(Db::new).collect();
+        let now = unix_ms();
+        ServerState {
+            dbs,
+            port: config.port,
+            config,
+            stats: Stats::default(),
+            cmd_stats: vec![CmdStat::default(); ncommands],
+            started: Instant::now(),
+            started_unix: now / 1000,
+            run_id: random_hex(40),
+            next_client_id: 1,
+            dirty: 0,
+            last_save_unix: now / 1000,
+            shutdown: false,
+            connected_clients: 0,
+            config_file: None,
+            executable: std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            cronloops: 0,
+            replid: crate::commands::server::new_replid(),
+            active_expire: true,
+            mem_startup: crate::commands::server::startup_memory(),
+        }
+    }
+
+    /// Keys expired since start, over all databases.
+    pub fn expired_keys(&self) -> u64 {
+        self.dbs.iter().map(|d| d.expired_keys).sum()
+    }
+}
+
+/// Wall-clock time in unix milliseconds.
+pub fn unix_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Wall-clock time in unix microseconds.
+pub fn unix_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+/// `n` random hex characters from the process seed and the clock.
+pub fn random_hex(n: usize) -> String {
+    let mut x = crate::keyspace::hash::process_seed() ^ unix_us() as u64;
+    let mut s = String::with_capacity(n);
+    for _ in 0..n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s.push(char::from(b"0123456789abcdef"[(x >> 60) as usize]));
+    }
+    s
+}
