@@ -170,7 +170,9 @@ fn parse_int(v: &str, min: i64, max: i64) -> Result<i64, String> {
     let n = crate::util::numbers::parse_i64(v.as_bytes())
         .ok_or_else(|| "argument couldn't be parsed into an integer".to_string())?;
     if n < min || n > max {
-        return Err(format!("argument must be between {min} and {max} inclusive"));
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
     }
     Ok(n)
 }
@@ -205,12 +207,13 @@ pub fn parse_memory(v: &str) -> Option<u64> {
 }
 
 fn parse_mem(v: &str, min: i64, max: i64) -> Result<i64, String> {
-    let n = parse_memory(v)
-        .ok_or_else(|| "argument must be a memory value".to_string())?;
+    let n = parse_memory(v).ok_or_else(|| "argument must be a memory value".to_string())?;
     // Redis keeps signed memory parameters in a long long: larger values wrap.
     let n = n as i64;
     if n < min || n > max {
-        return Err(format!("argument must be between {min} and {max} inclusive"));
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
     }
     Ok(n)
 }
@@ -220,7 +223,10 @@ fn parse_enum(v: &str, allowed: &[&str]) -> Result<String, String> {
     if allowed.contains(&l.as_str()) {
         Ok(l)
     } else {
-        Err(format!("argument(s) must be one of the following: {}", allowed.join(", ")))
+        Err(format!(
+            "argument(s) must be one of the following: {}",
+            allowed.join(", ")
+        ))
     }
 }
 
@@ -314,7 +320,7 @@ fn get_obuf_limits(c: &Config) -> String {
 
 fn set_obuf_limits(c: &mut Config, v: &str) -> Result<(), String> {
     let words: Vec<&str> = v.split_whitespace().collect();
-    if words.is_empty() || words.len() % 4 != 0 {
+    if words.is_empty() || !words.len().is_multiple_of(4) {
         return Err("Wrong number of arguments in buffer limit configuration.".into());
     }
     let mut limits = c.client_output_buffer_limit;
@@ -323,7 +329,9 @@ fn set_obuf_limits(c: &mut Config, v: &str) -> Result<(), String> {
             "normal" => 0,
             "slave" | "replica" => 1,
             "pubsub" => 2,
-            _ => return Err("Invalid client class specified in buffer limit configuration.".into()),
+            _ => {
+                return Err("Invalid client class specified in buffer limit configuration.".into())
+            }
         };
         let hard = parse_memory(w[1]);
         let soft = parse_memory(w[2]);
@@ -336,7 +344,12 @@ fn set_obuf_limits(c: &mut Config, v: &str) -> Result<(), String> {
                     soft_seconds,
                 }
             }
-            _ => return Err("Error in hard, soft or soft_seconds setting in buffer limit configuration.".into()),
+            _ => {
+                return Err(
+                    "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+                        .into(),
+                )
+            }
         }
     }
     c.client_output_buffer_limit = limits;
@@ -356,7 +369,7 @@ fn set_save(c: &mut Config, v: &str) -> Result<(), String> {
         return Ok(());
     }
     let words: Vec<&str> = v.split(' ').collect();
-    if words.len() % 2 != 0 {
+    if !words.len().is_multiple_of(2) {
         return Err(bad());
     }
     let mut norm = Vec::with_capacity(words.len());
@@ -381,7 +394,9 @@ fn set_notify(c: &mut Config, v: &str) -> Result<(), String> {
     let mut seen = [false; 256];
     for &b in v.as_bytes() {
         match b {
-            b'A' => NOTIFY_CLASSES.iter().for_each(|&x| seen[usize::from(x)] = true),
+            b'A' => NOTIFY_CLASSES
+                .iter()
+                .for_each(|&x| seen[usize::from(x)] = true),
             b'g' | b'$' | b'l' | b's' | b'h' | b'z' | b'x' | b'e' | b't' | b'd' | b'n' | b'm'
             | b'K' | b'E' => seen[usize::from(b)] = true,
             _ => return Err("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
@@ -498,8 +513,20 @@ pub static PARAMS: &[Param] = &[
     str_param!("appendfilename", appendfilename, false),
     str_param!("appenddirname", appenddirname, false),
     str_param!("requirepass", requirepass, true),
-    mem_param!("proto-max-bulk-len", proto_max_bulk_len, 1024 * 1024, i64::MAX, true),
-    mem_param!("client-query-buffer-limit", client_query_buffer_limit, 1024 * 1024, i64::MAX, true),
+    mem_param!(
+        "proto-max-bulk-len",
+        proto_max_bulk_len,
+        1024 * 1024,
+        i64::MAX,
+        true
+    ),
+    mem_param!(
+        "client-query-buffer-limit",
+        client_query_buffer_limit,
+        1024 * 1024,
+        i64::MAX,
+        true
+    ),
     Param {
         name: "client-output-buffer-limit",
         alias: None,
@@ -507,7 +534,12 @@ pub static PARAMS: &[Param] = &[
         get: get_obuf_limits,
         set: set_obuf_limits,
     },
-    enum_param!("enable-debug-command", enable_debug_command, DEBUG_CMD, false),
+    enum_param!(
+        "enable-debug-command",
+        enable_debug_command,
+        DEBUG_CMD,
+        false
+    ),
     Param {
         name: "maxmemory",
         alias: None,
@@ -524,10 +556,26 @@ pub static PARAMS: &[Param] = &[
     bool_param!("lazyfree-lazy-user-flush", lazyfree_lazy_user_flush, true),
     bool_param!("rdbcompression", rdbcompression, true),
     bool_param!("rdbchecksum", rdbchecksum, true),
-    bool_param!("stop-writes-on-bgsave-error", stop_writes_on_bgsave_error, true),
-    int_param!("slowlog-log-slower-than", slowlog_log_slower_than, -1, i64::MAX, true),
+    bool_param!(
+        "stop-writes-on-bgsave-error",
+        stop_writes_on_bgsave_error,
+        true
+    ),
+    int_param!(
+        "slowlog-log-slower-than",
+        slowlog_log_slower_than,
+        -1,
+        i64::MAX,
+        true
+    ),
     int_param!("slowlog-max-len", slowlog_max_len, 0, i64::MAX, true),
-    int_param!("latency-monitor-threshold", latency_monitor_threshold, 0, i64::MAX, true),
+    int_param!(
+        "latency-monitor-threshold",
+        latency_monitor_threshold,
+        0,
+        i64::MAX,
+        true
+    ),
     Param {
         name: "notify-keyspace-events",
         alias: None,
@@ -536,29 +584,74 @@ pub static PARAMS: &[Param] = &[
         set: set_notify,
     },
     aliased(
-        int_param!("hash-max-listpack-entries", hash_max_listpack_entries, 0, i64::MAX, true),
+        int_param!(
+            "hash-max-listpack-entries",
+            hash_max_listpack_entries,
+            0,
+            i64::MAX,
+            true
+        ),
         "hash-max-ziplist-entries",
     ),
     aliased(
-        mem_param!("hash-max-listpack-value", hash_max_listpack_value, 0, i64::MAX, true),
+        mem_param!(
+            "hash-max-listpack-value",
+            hash_max_listpack_value,
+            0,
+            i64::MAX,
+            true
+        ),
         "hash-max-ziplist-value",
     ),
     aliased(
-        int_param!("list-max-listpack-size", list_max_listpack_size, i32::MIN as i64, i32::MAX as i64, true),
+        int_param!(
+            "list-max-listpack-size",
+            list_max_listpack_size,
+            i32::MIN as i64,
+            i32::MAX as i64,
+            true
+        ),
         "list-max-ziplist-size",
     ),
-    int_param!("list-compress-depth", list_compress_depth, 0, i32::MAX as i64, true),
-    int_param!("set-max-intset-entries", set_max_intset_entries, 0, i64::MAX, true),
+    int_param!(
+        "list-compress-depth",
+        list_compress_depth,
+        0,
+        i32::MAX as i64,
+        true
+    ),
+    int_param!(
+        "set-max-intset-entries",
+        set_max_intset_entries,
+        0,
+        i64::MAX,
+        true
+    ),
     // set-max-listpack-entries is a Redis 7.2 parameter: 7.0 does not know it.
     aliased(
-        int_param!("zset-max-listpack-entries", zset_max_listpack_entries, 0, i64::MAX, true),
+        int_param!(
+            "zset-max-listpack-entries",
+            zset_max_listpack_entries,
+            0,
+            i64::MAX,
+            true
+        ),
         "zset-max-ziplist-entries",
     ),
     aliased(
-        mem_param!("zset-max-listpack-value", zset_max_listpack_value, 0, i64::MAX, true),
+        mem_param!(
+            "zset-max-listpack-value",
+            zset_max_listpack_value,
+            0,
+            i64::MAX,
+            true
+        ),
         "zset-max-ziplist-value",
     ),
-    aliased(bool_param!("replica-read-only", replica_read_only, true), "slave-read-only"),
+    aliased(
+        bool_param!("replica-read-only", replica_read_only, true),
+        "slave-read-only",
+    ),
     int_param!("io-threads", io_threads, 1, 128, false),
 ];
 
@@ -579,7 +672,11 @@ pub struct ConfigError {
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "\n*** FATAL CONFIG FILE ERROR (ferrodis {}) ***", crate::REDIS_VERSION)?;
+        writeln!(
+            f,
+            "\n*** FATAL CONFIG FILE ERROR (ferrodis {}) ***",
+            crate::REDIS_VERSION
+        )?;
         writeln!(f, "Reading the configuration file, at line {}", self.line)?;
         writeln!(f, ">>> '{}'", self.text)?;
         write!(f, "{}", self.reason)
@@ -637,8 +734,9 @@ impl Config {
             };
             if name.eq_ignore_ascii_case("include") {
                 for path in rest {
-                    let t = std::fs::read_to_string(path)
-                        .map_err(|e| fail(format!("Fatal error, can't open config file '{path}': {e}")))?;
+                    let t = std::fs::read_to_string(path).map_err(|e| {
+                        fail(format!("Fatal error, can't open config file '{path}': {e}"))
+                    })?;
                     self.load_text(&t)?;
                 }
                 continue;

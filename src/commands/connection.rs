@@ -49,8 +49,7 @@ pub fn valid_client_name(name: &[u8]) -> bool {
     name.iter().all(|&c| (b'!'..=b'~').contains(&c))
 }
 
-const BAD_NAME: &str =
-    "ERR Client names cannot contain spaces, newlines or special characters.";
+const BAD_NAME: &str = "ERR Client names cannot contain spaces, newlines or special characters.";
 
 /// Checks a password against requirepass (the default user's password).
 fn check_password(ctx: &mut Ctx, user: Option<&[u8]>, pass: &[u8]) -> bool {
@@ -66,8 +65,9 @@ fn hello(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let mut proto = None;
     let mut i = 1;
     if args.len() >= 2 {
-        let v = parse_i64(args.get(1))
-            .ok_or(CmdError::from("ERR Protocol version is not an integer or out of range"))?;
+        let v = parse_i64(args.get(1)).ok_or(CmdError::from(
+            "ERR Protocol version is not an integer or out of range",
+        ))?;
         if !(2..=3).contains(&v) {
             return err("NOPROTO unsupported protocol version");
         }

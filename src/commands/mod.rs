@@ -146,7 +146,10 @@ impl Registry {
 
     /// Top-level entries (COMMAND, COMMAND COUNT, COMMAND LIST).
     pub fn top_level(&self) -> impl Iterator<Item = (usize, &Entry)> {
-        self.all.iter().enumerate().filter(|(_, e)| e.parent.is_none())
+        self.all
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.parent.is_none())
     }
 }
 
@@ -220,7 +223,11 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args) {
         return;
     }
     if !ctx.clients[ctx.cid].authenticated && !spec.flags.has(table::Flags::NO_AUTH) {
-        reject(ctx, Some(idx), CmdError::from("NOAUTH Authentication required."));
+        reject(
+            ctx,
+            Some(idx),
+            CmdError::from("NOAUTH Authentication required."),
+        );
         return;
     }
     ctx.clients[ctx.cid].last_cmd = spec.name;

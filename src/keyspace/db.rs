@@ -312,7 +312,7 @@ impl Db {
                 };
             }
             rounds += 1;
-            if rounds % 16 == 0 && std::time::Instant::now() >= deadline {
+            if rounds.is_multiple_of(16) && std::time::Instant::now() >= deadline {
                 run.timed_out = true;
                 break;
             }

@@ -462,7 +462,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// Locates `key`: (table, bucket, entry, predecessor).
     #[inline]
     fn locate(&self, h: u64, key: &[u8]) -> Option<(usize, usize, u32, u32)> {
-        if self.len() == 0 {
+        if self.is_empty() {
             return None;
         }
         let b0 = h as usize & (self.tables[0].len() - 1);
@@ -592,7 +592,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
         }
         self.used[t] -= 1;
         let out = self.arena.release(id);
-        if self.len() == 0 && self.arena.chunks.len() <= 1 {
+        if self.is_empty() && self.arena.chunks.len() <= 1 {
             // Empty and small: give everything back (cheap at this size). A
             // large arena is kept: dropping it would walk every slot.
             self.clear();
@@ -814,11 +814,11 @@ mod tests {
         }
         assert_eq!(d.len(), n);
         check_invariants(&d);
-        for i in 0..n {
-            assert_eq!(d.find(key(i).as_slice()), Some(ids[i]));
+        for (i, &id) in ids.iter().enumerate() {
+            assert_eq!(d.find(key(i).as_slice()), Some(id));
             assert_eq!(d.get(key(i).as_slice()), Some(&val(i)));
-            assert_eq!(d.key(ids[i]), &key(i));
-            let (k, v) = d.entry(ids[i]);
+            assert_eq!(d.key(id), &key(i));
+            let (k, v) = d.entry(id);
             assert_eq!((k, v), (&key(i), &val(i)));
         }
         assert_eq!(d.find(b"key:100000"), None);
@@ -947,8 +947,12 @@ mod tests {
                 }
             }
         }
-        // 64k buckets at up to 4 per insert: at least 16k inserts.
-        assert!(inserts >= (1 << 16) / STEPS_PER_WRITE, "{inserts}");
+        // 64k buckets, each insert visiting a bounded number of them (moved
+        // or empty): the growth is spread over many inserts.
+        assert!(
+            inserts >= (1 << 16) / (STEPS_PER_WRITE * (1 + EMPTY_VISITS_PER_STEP)),
+            "{inserts}"
+        );
         assert!(inserts <= 1 << 16, "{inserts}");
         assert_eq!(d.bucket_count(), 1 << 17);
         check_invariants(&d);
@@ -1141,7 +1145,11 @@ mod tests {
             let mut next = 1_000_000;
             let per_step = 1 + rng.below(200);
             let seen = scan_all(&mut d, |d| {
+                // Growth is bounded (4n inserts) so the scan can finish.
                 for _ in 0..per_step {
+                    if next >= 1_000_000 + 4 * n {
+                        break;
+                    }
                     d.insert_new(key(next), ());
                     next += 1;
                 }

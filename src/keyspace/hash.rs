@@ -219,7 +219,7 @@ mod tests {
         for len in 0..=buf.len() {
             assert!(seen.insert(hash_bytes(1, &buf[..len])), "prefix {len}");
         }
-        let zeros = vec![0u8; 64];
+        let zeros = [0u8; 64];
         for len in 1..=64 {
             assert!(seen.insert(hash_bytes(1, &zeros[..len])), "zeros {len}");
             for pos in 0..len {

@@ -298,7 +298,7 @@ mod tests {
             assert_eq!(Vec::from(s.clone()), v);
             assert_eq!(hash_of(&s), hash_of(&v[..]));
             assert!(s == v[..]);
-            assert!(s == &v[..]);
+            assert!(s == v[..]);
         }
     }
 

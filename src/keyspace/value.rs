@@ -220,6 +220,11 @@ mod tests {
         assert_eq!(Value::string(&[b'a'; 44]).encoding(), "embstr");
         assert_eq!(Value::string(&[b'a'; 45]).encoding(), "raw");
         let mut t = [0u8; 24];
-        assert_eq!(Value::string(b"-9223372036854775808").as_bytes(&mut t).unwrap(), b"-9223372036854775808");
+        assert_eq!(
+            Value::string(b"-9223372036854775808")
+                .as_bytes(&mut t)
+                .unwrap(),
+            b"-9223372036854775808"
+        );
     }
 }

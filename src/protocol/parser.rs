@@ -69,13 +69,16 @@ impl ParseState {
     }
 
     /// Shifts stored offsets after the first `n` bytes of the buffer were dropped.
+    /// Only an unfinished command's ranges survive; a finished one's were used.
     pub fn shift(&mut self, n: usize) {
-        for r in &mut self.args {
-            r.0 -= n;
-            r.1 -= n;
-        }
         if self.multibulk_left > 0 {
+            for r in &mut self.args {
+                r.0 -= n;
+                r.1 -= n;
+            }
             self.resume -= n;
+        } else {
+            self.args.clear();
         }
     }
 
@@ -157,10 +160,7 @@ impl ParseState {
                     return self.pause(pos);
                 }
                 if buf[pos] != b'$' {
-                    return Parsed::Error(format!(
-                        "expected '$', got '{}'",
-                        char::from(buf[pos])
-                    ));
+                    return Parsed::Error(format!("expected '$', got '{}'", char::from(buf[pos])));
                 }
                 match parse_len(&buf[pos + 1..cr]) {
                     Some(n) if n >= 0 && n <= max_bulk => self.bulk_len = n,
@@ -228,6 +228,10 @@ fn hex_val(c: u8) -> Option<u8> {
     }
 }
 
+/// A quoted argument of an inline line is not closed.
+#[derive(Debug)]
+pub struct UnbalancedQuotes;
+
 /// Splits an inline line into arguments as redis-cli and Redis do (whitespace,
 /// "double quotes" with \n \r \t \b \a \xHH escapes, 'single quotes' with \'),
 /// writing each unescaped argument over its own source bytes (never longer) and
@@ -236,7 +240,7 @@ pub fn split_args_in_place(
     line: &mut [u8],
     base: usize,
     out: &mut Vec<(usize, usize)>,
-) -> Result<(), ()> {
+) -> Result<(), UnbalancedQuotes> {
     let n = line.len();
     let mut r = 0;
     loop {
@@ -253,7 +257,7 @@ pub fn split_args_in_place(
         loop {
             if in_dq {
                 if r >= n {
-                    return Err(());
+                    return Err(UnbalancedQuotes);
                 }
                 let c = line[r];
                 if c == b'\\'
@@ -262,8 +266,8 @@ pub fn split_args_in_place(
                     && hex_val(line[r + 2]).is_some()
                     && hex_val(line[r + 3]).is_some()
                 {
-                    line[w] = hex_val(line[r + 2]).unwrap_or(0) * 16
-                        + hex_val(line[r + 3]).unwrap_or(0);
+                    line[w] =
+                        hex_val(line[r + 2]).unwrap_or(0) * 16 + hex_val(line[r + 3]).unwrap_or(0);
                     w += 1;
                     r += 4;
                 } else if c == b'\\' && r + 1 < n {
@@ -280,7 +284,7 @@ pub fn split_args_in_place(
                 } else if c == b'"' {
                     // The closing quote must be followed by a space or the end.
                     if r + 1 < n && !is_space(line[r + 1]) {
-                        return Err(());
+                        return Err(UnbalancedQuotes);
                     }
                     r += 1;
                     break;
@@ -291,7 +295,7 @@ pub fn split_args_in_place(
                 }
             } else if in_sq {
                 if r >= n {
-                    return Err(());
+                    return Err(UnbalancedQuotes);
                 }
                 let c = line[r];
                 if c == b'\\' && r + 1 < n && line[r + 1] == b'\'' {
@@ -300,7 +304,7 @@ pub fn split_args_in_place(
                     r += 2;
                 } else if c == b'\'' {
                     if r + 1 < n && !is_space(line[r + 1]) {
-                        return Err(());
+                        return Err(UnbalancedQuotes);
                     }
                     r += 1;
                     break;
@@ -351,7 +355,12 @@ mod tests {
             panic!()
         };
         assert_eq!(args_of(&st, &buf), vec![b"GET".to_vec(), b"k".to_vec()]);
-        assert_eq!(st.parse(&mut buf, consumed, 512 << 20), Parsed::Command { consumed: buf.len() });
+        assert_eq!(
+            st.parse(&mut buf, consumed, 512 << 20),
+            Parsed::Command {
+                consumed: buf.len()
+            }
+        );
         assert_eq!(args_of(&st, &buf), vec![b"PING".to_vec()]);
     }
 
@@ -366,7 +375,12 @@ mod tests {
             if i + 1 < full.len() {
                 assert_eq!(r, Parsed::Incomplete, "at byte {i}");
             } else {
-                assert_eq!(r, Parsed::Command { consumed: full.len() });
+                assert_eq!(
+                    r,
+                    Parsed::Command {
+                        consumed: full.len()
+                    }
+                );
             }
         }
         assert_eq!(args_of(&st, &buf)[2], b"value".to_vec());
@@ -394,10 +408,16 @@ mod tests {
     fn protocol_errors() {
         let mut st = ParseState::new();
         let mut b = b"*x\r\n".to_vec();
-        assert_eq!(st.parse(&mut b, 0, 100), Parsed::Error("invalid multibulk length".into()));
+        assert_eq!(
+            st.parse(&mut b, 0, 100),
+            Parsed::Error("invalid multibulk length".into())
+        );
         let mut st = ParseState::new();
         let mut b = b"*1\r\nfoo\r\n".to_vec();
-        assert_eq!(st.parse(&mut b, 0, 100), Parsed::Error("expected '$', got 'f'".into()));
+        assert_eq!(
+            st.parse(&mut b, 0, 100),
+            Parsed::Error("expected '$', got 'f'".into())
+        );
         let mut st = ParseState::new();
         let mut b = b"*1\r\n$536870913\r\n".to_vec();
         assert_eq!(
@@ -406,7 +426,10 @@ mod tests {
         );
         let mut st = ParseState::new();
         let mut b = b"*1\r\n$-1\r\n".to_vec();
-        assert_eq!(st.parse(&mut b, 0, 100), Parsed::Error("invalid bulk length".into()));
+        assert_eq!(
+            st.parse(&mut b, 0, 100),
+            Parsed::Error("invalid bulk length".into())
+        );
     }
 
     #[test]

@@ -62,7 +62,8 @@ impl ReplyBuf {
     pub fn error(&mut self, s: &str) {
         self.buf.push(b'-');
         for &b in s.as_bytes() {
-            self.buf.push(if b == b'\r' || b == b'\n' { b' ' } else { b });
+            self.buf
+                .push(if b == b'\r' || b == b'\n' { b' ' } else { b });
         }
         self.buf.extend_from_slice(b"\r\n");
     }

@@ -30,8 +30,7 @@ const OUT_KEEP: usize = 64 * 1024;
 /// Tokens at and above this one name listening sockets, not clients.
 const LISTENER_BASE: usize = usize::MAX - 64;
 
-static SHUTDOWN_SIGNAL: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
+static SHUTDOWN_SIGNAL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 extern "C" fn on_signal(_: libc::c_int) {
     SHUTDOWN_SIGNAL.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -115,8 +114,8 @@ impl EventLoop {
         }
         // SAFETY: installing async-signal-safe handlers that only store an atomic.
         unsafe {
-            libc::signal(libc::SIGTERM, on_signal as libc::sighandler_t);
-            libc::signal(libc::SIGINT, on_signal as libc::sighandler_t);
+            libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+            libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
             libc::signal(libc::SIGPIPE, libc::SIG_IGN);
         }
         Ok(EventLoop {
@@ -412,10 +411,10 @@ impl EventLoop {
             }
             if c.write_registered {
                 c.write_registered = false;
-                let _ = self
-                    .poll
-                    .registry()
-                    .reregister(&mut c.sock, Token(cid), Interest::READABLE);
+                let _ =
+                    self.poll
+                        .registry()
+                        .reregister(&mut c.sock, Token(cid), Interest::READABLE);
             }
             if c.close.is_some() {
                 self.close_client(cid, CloseReason::AfterReply);

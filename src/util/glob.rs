@@ -1,7 +1,13 @@
 //! Glob matching (temporary minimal version; the full one replaces it).
 
 pub fn glob_match(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
-    let eq = |a: u8, b: u8| if nocase { a.eq_ignore_ascii_case(&b) } else { a == b };
+    let eq = |a: u8, b: u8| {
+        if nocase {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
     let (mut p, mut s) = (0, 0);
     let (mut star_p, mut star_s) = (usize::MAX, 0);
     while s < string.len() {

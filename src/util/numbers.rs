@@ -9,7 +9,11 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
     if s == b"0" {
         return Some(0);
     }
-    let (neg, d) = if s[0] == b'-' { (true, &s[1..]) } else { (false, s) };
+    let (neg, d) = if s[0] == b'-' {
+        (true, &s[1..])
+    } else {
+        (false, s)
+    };
     if d.is_empty() || d[0] == b'0' {
         return None;
     }

@@ -1077,40 +1077,61 @@ pub fn run_from_env() {
         .ok()
         .filter(|f| !f.is_empty());
     let (cases, errors) = load_cases(&dir, filter.as_deref());
-
-    let mut out = Outcome::default();
-    if !cases.is_empty() {
-        let mut server = match std::env::var("COMPAT_ADDR") {
-            Ok(addr) if !addr.is_empty() => Server::external(&addr),
-            _ => Server::ferrodis(&[]),
-        };
-        println!(
-            "compat: running {} case(s) against {}",
-            cases.len(),
-            server.addr
-        );
-        out = run_cases(&mut server, &cases);
-        drop(server);
-    }
-    out.failed += errors.len();
     for e in &errors {
         println!("{e}");
     }
-    for m in &out.messages {
-        println!("{m}");
-    }
-    // The leading newline keeps the summary alone on its line even when the test
-    // harness has printed `test ... ` without a newline (--nocapture).
-    println!("\ncompat: {} passed, {} failed", out.passed, out.failed);
-    if out.passed + out.failed == 0 {
+    if cases.is_empty() && errors.is_empty() {
         panic!(
             "no compat cases ran (dir {}, COMPAT_FILTER={:?})",
             dir.display(),
             filter
         );
     }
-    if out.failed > 0 {
-        panic!("{} compat case(s) failed (details above)", out.failed);
+
+    // The servers to prove the cases against: COMPAT_ADDR alone if set, else a
+    // fresh ferrodis and (when installed, or required by REQUIRE_REDIS=1) a
+    // fresh redis-server, so every expectation is shown to be Redis's too.
+    let mut servers: Vec<(&str, Server)> = Vec::new();
+    match std::env::var("COMPAT_ADDR") {
+        Ok(addr) if !addr.is_empty() => servers.push(("external", Server::external(&addr))),
+        _ => {
+            servers.push((
+                "ferrodis",
+                Server::ferrodis(&["--enable-debug-command", "local"]),
+            ));
+            match Server::redis(&["--enable-debug-command", "local"]) {
+                Some(r) => servers.push(("redis-server", r)),
+                None if std::env::var("REQUIRE_REDIS").as_deref() == Ok("1") => {
+                    panic!("REQUIRE_REDIS=1 but redis-server is not installed")
+                }
+                None => println!("compat: redis-server not installed; checked ferrodis only"),
+            }
+        }
+    }
+
+    let mut total_failed = errors.len();
+    for (name, mut server) in servers {
+        println!(
+            "compat: running {} case(s) against {name} at {}",
+            cases.len(),
+            server.addr
+        );
+        let out = run_cases(&mut server, &cases);
+        drop(server);
+        for m in &out.messages {
+            println!("[{name}] {m}");
+        }
+        // The leading newline keeps the summary alone on its line even when the
+        // test harness has printed `test ... ` without a newline (--nocapture).
+        println!(
+            "\ncompat [{name}]: {} passed, {} failed",
+            out.passed,
+            out.failed + errors.len()
+        );
+        total_failed += out.failed;
+    }
+    if total_failed > 0 {
+        panic!("{total_failed} compat case(s) failed (details above)");
     }
 }
 
