@@ -194,11 +194,23 @@ fn client_getname(ctx: &mut Ctx, _args: &Args) -> CmdResult {
 
 const CONN: Acl = Acl::CONNECTION;
 
+/// Flags of the commands a client may send before authenticating (QUIT, AUTH,
+/// HELLO, RESET): usable while loading, stale or busy, never from a script.
+const HANDSHAKE: Flags = Flags::NOSCRIPT
+    .or(Flags::LOADING)
+    .or(Flags::STALE)
+    .or(Flags::FAST)
+    .or(Flags::NO_AUTH)
+    .or(Flags::ALLOW_BUSY);
+
+/// Flags shared by the CLIENT subcommands.
+const CLIENT_FLAGS: Flags = Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE);
+
 const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "id",
         arity: 2,
-        flags: Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE),
+        flags: CLIENT_FLAGS,
         acl: CONN,
         group: Group::Connection,
         since: "5.0.0",
@@ -209,7 +221,7 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "setname",
         arity: 3,
-        flags: Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE),
+        flags: CLIENT_FLAGS,
         acl: CONN,
         group: Group::Connection,
         since: "2.6.9",
@@ -220,7 +232,7 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "getname",
         arity: 2,
-        flags: Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE),
+        flags: CLIENT_FLAGS,
         acl: CONN,
         group: Group::Connection,
         since: "2.6.9",
@@ -254,12 +266,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "quit",
         arity: -1,
-        flags: Flags::ALLOW_BUSY
-            .or(Flags::NOSCRIPT)
-            .or(Flags::LOADING)
-            .or(Flags::STALE)
-            .or(Flags::FAST)
-            .or(Flags::NO_AUTH),
+        flags: HANDSHAKE,
         acl: CONN,
         group: Group::Connection,
         summary: "Closes the connection.",
@@ -279,13 +286,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "hello",
         arity: -1,
-        flags: Flags::NOSCRIPT
-            .or(Flags::LOADING)
-            .or(Flags::STALE)
-            .or(Flags::FAST)
-            .or(Flags::NO_AUTH)
-            .or(Flags::SENTINEL)
-            .or(Flags::ALLOW_BUSY),
+        flags: HANDSHAKE.or(Flags::SENTINEL),
         acl: CONN,
         group: Group::Connection,
         since: "6.0.0",
@@ -297,13 +298,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "auth",
         arity: -2,
-        flags: Flags::NOSCRIPT
-            .or(Flags::LOADING)
-            .or(Flags::STALE)
-            .or(Flags::FAST)
-            .or(Flags::NO_AUTH)
-            .or(Flags::SENTINEL)
-            .or(Flags::ALLOW_BUSY),
+        flags: HANDSHAKE.or(Flags::SENTINEL),
         acl: CONN,
         group: Group::Connection,
         summary: "Authenticates the connection.",
@@ -314,12 +309,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "reset",
         arity: 1,
-        flags: Flags::NOSCRIPT
-            .or(Flags::LOADING)
-            .or(Flags::STALE)
-            .or(Flags::FAST)
-            .or(Flags::NO_AUTH)
-            .or(Flags::ALLOW_BUSY),
+        flags: HANDSHAKE,
         acl: CONN,
         group: Group::Connection,
         since: "6.2.0",
