@@ -33,7 +33,8 @@
 //!   it must never fail, else the normalisation is wrong);
 //! - `DIFF_TYPES=1`: also create lists/sets/hashes/zsets (WRONGTYPE paths), once
 //!   ferrodis has those types;
-//! - `DIFF_TRACE=1`: print every command and redis's reply;
+//! - `DIFF_TRACE=1`: print every run as a compat case (redis's replies as the
+//!   expectations), e.g. to check the printing against the compat runner;
 //! - `DIFF_SHRINK_SECS=n`: time budget of the shrinking (default 5 s);
 //! - `REQUIRE_REDIS=1`: fail instead of skipping when redis-server is missing.
 
@@ -755,7 +756,7 @@ struct Pair {
     test: Server,
     /// What the tested side is ("ferrodis" or "redis-server").
     test_name: &'static str,
-    /// Print every command and reply (`DIFF_TRACE=1`).
+    /// Print every run as a compat case (`DIFF_TRACE=1`).
     trace: bool,
 }
 
@@ -801,7 +802,6 @@ impl Pair {
             }
         };
         let mut steps: Vec<Step> = Vec::new();
-        let trace = self.trace;
         let mut exchange = |steps: &mut Vec<Step>, args: Vec<Vec<u8>>, setup: bool| -> bool {
             let expected = ask(&mut oracle, &args)
                 .unwrap_or_else(|e| panic!("redis-server, `{}`: {e}", show_command(&args)));
@@ -812,9 +812,6 @@ impl Pair {
                 }
                 Err(e) => (Reply::Error(format!("<no reply: {e}>")), false),
             };
-            if trace {
-                println!("> {}\n{}", show_command(&args), render(&expected, false));
-            }
             steps.push(Step {
                 args,
                 expected,
@@ -957,8 +954,13 @@ fn env_u64(name: &str) -> Option<u64> {
 
 /// Prints the shrunk case, in the compat-case format.
 fn print_repro(pair: &Pair, seed: u64, resp3: bool, original: usize, cmds: usize, out: &Outcome) {
+    let size = if original == cmds {
+        format!("{cmds} commands")
+    } else {
+        format!("shrunk from {original} to {cmds} commands")
+    };
     println!(
-        "=== differential seed {seed} (RESP{}), shrunk from {original} to {cmds} commands",
+        "=== differential seed {seed} (RESP{}), {size}",
         if resp3 { 3 } else { 2 }
     );
     println!("# expectations are redis-server's replies; absolute times were computed from the run's clock");
@@ -1095,6 +1097,9 @@ fn differential_strings_and_keys() {
             .iter()
             .filter(|s| !s.setup && s.expected.is_error())
             .count();
+        if pair.trace {
+            print_repro(&pair, seed, resp3, cmds.len(), cmds.len(), &out);
+        }
         if out.failed_after.is_some() {
             println!(
                 "differential: {commands} commands executed in {runs} runs before the mismatch"
