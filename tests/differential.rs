@@ -522,7 +522,12 @@ impl Gen {
             27 => a.extend([lit("SUBSTR"), self.key(), self.index(), self.index()]),
             28 | 29 => {
                 a.push(lit(if self.rng.chance(50) { "DEL" } else { "UNLINK" }));
-                a.extend(self.keys(3));
+                if self.rng.chance(15) {
+                    // Empty the keyspace now and then (RANDOMKEY, empty KEYS/SCAN).
+                    a.extend(KEYS.iter().map(lit));
+                } else {
+                    a.extend(self.keys(3));
+                }
             }
             30 => {
                 a.push(lit(if self.rng.chance(50) {
