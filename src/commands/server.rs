@@ -22,7 +22,9 @@
 
 use std::fmt::Write as _;
 
-use super::table::{Acl, Args, CommandSpec, Flags, Group, BASE};
+use super::table::{
+    Acl, Arg, ArgFlags, ArgType, Args, CommandSpec, DocFlags, Flags, Group, ARG, BASE,
+};
 use super::{Ctx, Registry};
 use crate::config::{find_param, Config, PARAMS};
 use crate::error::{err, CmdError, CmdResult, DB_INDEX_RANGE, SYNTAX};
@@ -1262,6 +1264,35 @@ const ADMIN_CMD: Flags = Flags::ADMIN
     .or(Flags::LOADING)
     .or(Flags::STALE);
 
+const NONDETERMINISTIC: &[&str] = &["nondeterministic_output"];
+const ALL_SHARDS_OK: &[&str] = &["request_policy:all_shards", "response_policy:all_succeeded"];
+const FLUSH_HISTORY: &[(&str, &str)] = &[
+    ("4.0.0", "Added the ASYNC option."),
+    ("6.2.0", "Added the SYNC option."),
+];
+const FLUSH_ARGS: &[Arg] = &[Arg {
+    name: "async",
+    kind: ArgType::OneOf,
+    flags: ArgFlags::OPTIONAL,
+    args: &[
+        Arg {
+            name: "async",
+            kind: ArgType::PureToken,
+            token: "ASYNC",
+            since: "4.0.0",
+            ..ARG
+        },
+        Arg {
+            name: "sync",
+            kind: ArgType::PureToken,
+            token: "SYNC",
+            since: "6.2.0",
+            ..ARG
+        },
+    ],
+    ..ARG
+}];
+
 const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "get",
@@ -1271,6 +1302,17 @@ const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
         since: "2.0.0",
         summary: "Returns the configuration parameters matching patterns, with their values.",
         complexity: "O(N) when N is the number of configuration parameters provided",
+        history: &[("7.0.0", "Accepts several patterns in one call.")],
+        arguments: &[Arg {
+            name: "parameter",
+            kind: ArgType::Block,
+            flags: ArgFlags::MULTIPLE,
+            args: &[Arg {
+                name: "parameter",
+                ..ARG
+            }],
+            ..ARG
+        }],
         handler: config_get,
         ..BASE
     },
@@ -1282,6 +1324,27 @@ const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
         since: "2.0.0",
         summary: "Changes configuration parameters, all or none.",
         complexity: "O(N) when N is the number of configuration parameters provided",
+        tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
+        history: &[(
+            "7.0.0",
+            "Accepts several parameter/value pairs in one call.",
+        )],
+        arguments: &[Arg {
+            name: "parameter_value",
+            kind: ArgType::Block,
+            flags: ArgFlags::MULTIPLE,
+            args: &[
+                Arg {
+                    name: "parameter",
+                    ..ARG
+                },
+                Arg {
+                    name: "value",
+                    ..ARG
+                },
+            ],
+            ..ARG
+        }],
         handler: config_set,
         ..BASE
     },
@@ -1315,6 +1378,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         acl: Acl::KEYSPACE,
         group: Group::Server,
         summary: "Returns the number of keys in the selected database.",
+        tips: &["request_policy:all_shards", "response_policy:agg_sum"],
         handler: dbsize,
         ..BASE
     },
@@ -1326,6 +1390,9 @@ pub const COMMANDS: &[CommandSpec] = &[
         group: Group::Server,
         summary: "Removes every key of the selected database.",
         complexity: "O(N) where N is the number of keys in the selected database",
+        tips: ALL_SHARDS_OK,
+        history: FLUSH_HISTORY,
+        arguments: FLUSH_ARGS,
         handler: flushdb,
         ..BASE
     },
@@ -1337,6 +1404,9 @@ pub const COMMANDS: &[CommandSpec] = &[
         group: Group::Server,
         summary: "Removes every key of every database.",
         complexity: "O(N) where N is the total number of keys in all databases",
+        tips: ALL_SHARDS_OK,
+        history: FLUSH_HISTORY,
+        arguments: FLUSH_ARGS,
         handler: flushall,
         ..BASE
     },
@@ -1350,6 +1420,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "Exchanges the contents of two databases.",
         complexity:
             "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+        arguments: &[
+            Arg {
+                name: "index1",
+                kind: ArgType::Integer,
+                ..ARG
+            },
+            Arg {
+                name: "index2",
+                kind: ArgType::Integer,
+                ..ARG
+            },
+        ],
         handler: swapdb,
         ..BASE
     },
@@ -1360,6 +1442,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         group: Group::Server,
         since: "2.6.0",
         summary: "Returns the server time as seconds and microseconds.",
+        tips: NONDETERMINISTIC,
         handler: time,
         ..BASE
     },
@@ -1370,6 +1453,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         acl: Acl::ADMIN.or(Acl::DANGEROUS),
         group: Group::Server,
         summary: "Returns the unix time of the last successful save.",
+        tips: NONDETERMINISTIC,
         handler: lastsave,
         ..BASE
     },
@@ -1380,6 +1464,17 @@ pub const COMMANDS: &[CommandSpec] = &[
         acl: Acl::DANGEROUS,
         group: Group::Server,
         summary: "Returns information and statistics about the server.",
+        tips: &[
+            "nondeterministic_output",
+            "request_policy:all_shards",
+            "response_policy:special",
+        ],
+        history: &[("7.0.0", "Accepts several sections in one call.")],
+        arguments: &[Arg {
+            name: "section",
+            flags: ArgFlags::OPTIONAL.or(ArgFlags::MULTIPLE),
+            ..ARG
+        }],
         handler: info,
         ..BASE
     },
@@ -1400,6 +1495,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         group: Group::Server,
         summary: "Debugging and testing helpers.",
         complexity: "Depends on subcommand.",
+        doc_flags: DocFlags::SYSCMD,
         handler: debug,
         ..BASE
     },
@@ -1413,6 +1509,53 @@ pub const COMMANDS: &[CommandSpec] = &[
         group: Group::Server,
         summary: "Stops the server.",
         complexity: "O(N) when saving, where N is the total number of keys in all databases",
+        history: &[("7.0.0", "Added the NOW, FORCE and ABORT options.")],
+        arguments: &[
+            Arg {
+                name: "nosave_save",
+                kind: ArgType::OneOf,
+                flags: ArgFlags::OPTIONAL,
+                args: &[
+                    Arg {
+                        name: "nosave",
+                        kind: ArgType::PureToken,
+                        token: "NOSAVE",
+                        ..ARG
+                    },
+                    Arg {
+                        name: "save",
+                        kind: ArgType::PureToken,
+                        token: "SAVE",
+                        ..ARG
+                    },
+                ],
+                ..ARG
+            },
+            Arg {
+                name: "now",
+                kind: ArgType::PureToken,
+                token: "NOW",
+                since: "7.0.0",
+                flags: ArgFlags::OPTIONAL,
+                ..ARG
+            },
+            Arg {
+                name: "force",
+                kind: ArgType::PureToken,
+                token: "FORCE",
+                since: "7.0.0",
+                flags: ArgFlags::OPTIONAL,
+                ..ARG
+            },
+            Arg {
+                name: "abort",
+                kind: ArgType::PureToken,
+                token: "ABORT",
+                since: "7.0.0",
+                flags: ArgFlags::OPTIONAL,
+                ..ARG
+            },
+        ],
         handler: shutdown,
         ..BASE
     },
