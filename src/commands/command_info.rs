@@ -301,8 +301,14 @@ fn reply_info(out: &mut ReplyBuf, reg: &Registry, idx: usize) {
     for ks in specs.as_slice() {
         reply_key_spec(out, ks);
     }
+    // Redis writes an empty set when there are no subcommands, but a plain
+    // array when there are.
     let subs = sub_indexes(reg, idx);
-    out.set(subs.len());
+    if subs.is_empty() {
+        out.set(0);
+    } else {
+        out.array(subs.len());
+    }
     for s in subs {
         reply_info(out, reg, s);
     }
@@ -460,7 +466,7 @@ fn command_info(ctx: &mut Ctx, args: &Args) -> CmdResult {
     for name in args.iter_from(2) {
         match find_by_full_name(reg, name) {
             Some(i) => reply_info(ctx.out, reg, i),
-            None => ctx.out.null_array(),
+            None => ctx.out.null(),
         }
     }
     Ok(())
