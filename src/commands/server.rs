@@ -88,8 +88,11 @@ fn flushall(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 fn swapdb(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let a = parse_i64(args.get(1)).ok_or(CmdError::from("ERR invalid first DB index"))?;
-    let b = parse_i64(args.get(2)).ok_or(CmdError::from("ERR invalid second DB index"))?;
+    // Indexes must fit a C int (as Redis parses them), else they are invalid
+    // rather than out of range.
+    let index = |i: usize| parse_i64(args.get(i)).filter(|n| i32::try_from(*n).is_ok());
+    let a = index(1).ok_or(CmdError::from("ERR invalid first DB index"))?;
+    let b = index(2).ok_or(CmdError::from("ERR invalid second DB index"))?;
     let n = ctx.srv.dbs.len() as i64;
     if !(0..n).contains(&a) || !(0..n).contains(&b) {
         return err(DB_INDEX_RANGE);
