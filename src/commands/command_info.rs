@@ -44,6 +44,9 @@ pub fn has_keys(spec: &CommandSpec) -> bool {
     spec.key_finder.is_some() || !spec.key_specs_of().as_slice().is_empty()
 }
 
+/// Key positions in a command line, with the flags of each.
+pub type FoundKeys = Vec<(usize, KeyFlags)>;
+
 /// Why keys could not be extracted from a command line.
 #[derive(Debug, PartialEq, Eq)]
 pub enum KeysError {
@@ -132,7 +135,7 @@ fn keys_of_spec(
 
 /// The keys of a full command line (`argv[0]` is the command name), with the
 /// flags of the key spec each comes from, in spec order.
-pub fn keys_of(spec: &CommandSpec, argv: &[&[u8]]) -> Result<Vec<(usize, KeyFlags)>, KeysError> {
+pub fn keys_of(spec: &CommandSpec, argv: &[&[u8]]) -> Result<FoundKeys, KeysError> {
     let specs = spec.key_specs_of();
     let mut found = Vec::new();
     for ks in specs.as_slice() {
@@ -141,29 +144,29 @@ pub fn keys_of(spec: &CommandSpec, argv: &[&[u8]]) -> Result<Vec<(usize, KeyFlag
     Ok(found)
 }
 
-/// The keys of a command line given as `Args` starting at argument `from`
-/// (so COMMAND GETKEYS can pass its own arguments): a key finder when the
-/// command has one, else the key specs.
-fn keys_of_args(
-    spec: &CommandSpec,
-    args: &Args,
-    from: usize,
-) -> Result<Vec<(usize, KeyFlags)>, KeysError> {
-    let argv: Vec<&[u8]> = args.iter_from(from).collect();
-    if let Some(finder) = spec.key_finder {
-        // Finders index the whole Args; shift the positions back.
+/// The keys of a command line (`args.get(0)` is the command name): a key
+/// finder when the command has one, else the key specs. Specs flagged
+/// `VARIABLE_FLAGS` take their flags from the command's `key_flags_fn`.
+pub fn keys_of_args(spec: &CommandSpec, args: &Args) -> Result<FoundKeys, KeysError> {
+    let mut keys = if let Some(finder) = spec.key_finder {
         let flags = spec
             .key_specs_of()
             .as_slice()
             .first()
             .map_or(KeyFlags::AUTO, |k| k.flags);
-        return Ok(finder(args)
-            .into_iter()
-            .filter(|&i| i >= from)
-            .map(|i| (i - from, flags))
-            .collect());
+        finder(args).into_iter().map(|i| (i, flags)).collect()
+    } else {
+        let argv: Vec<&[u8]> = args.iter_from(0).collect();
+        keys_of(spec, &argv)?
+    };
+    if let Some(resolve) = spec.key_flags_fn {
+        for (_, flags) in keys.iter_mut() {
+            if flags.has(KeyFlags::VARIABLE_FLAGS) {
+                *flags = resolve(args);
+            }
+        }
     }
-    keys_of(spec, &argv)
+    Ok(keys)
 }
 
 // ---------------------------------------------------------------------------
@@ -542,9 +545,6 @@ fn command_list(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 /// The command named by `args[2..]` (a container takes its subcommand from
 /// `args[3]`) for GETKEYS, checked as Redis does, then its keys.
-/// Key positions (relative to the target command) with their flags.
-type FoundKeys = Vec<(usize, KeyFlags)>;
-
 fn getkeys_common(args: &Args) -> Result<FoundKeys, CmdError> {
     let reg = Registry::get();
     let invalid = || CmdError::from("ERR Invalid command specified");
@@ -562,12 +562,17 @@ fn getkeys_common(args: &Args) -> Result<FoundKeys, CmdError> {
     if (arity > 0 && arity != argc) || argc < -arity {
         return err("ERR Invalid number of arguments specified for command");
     }
-    match keys_of_args(spec, args, 2) {
-        Ok(keys) if keys.is_empty() && !spec.flags.has(Flags::NO_MANDATORY_KEYS) => {
+    // Without mandatory keys, finding none (or a bad key count) is no error.
+    let optional = spec.flags.has(Flags::NO_MANDATORY_KEYS);
+    match keys_of_args(spec, &args.shifted(2)) {
+        Ok(keys) if keys.is_empty() && !optional => {
+            err("ERR Invalid arguments specified for command")
+        }
+        Err(KeysError::BadArguments) if !optional => {
             err("ERR Invalid arguments specified for command")
         }
         Ok(keys) => Ok(keys),
-        Err(KeysError::BadArguments) => err("ERR Invalid arguments specified for command"),
+        Err(KeysError::BadArguments) => Ok(Vec::new()),
     }
 }
 
@@ -877,6 +882,61 @@ mod tests {
         assert_eq!(keys(&eval, "eval s 3 a b"), Err(KeysError::BadArguments));
         assert_eq!(keys(&eval, "eval s x"), Err(KeysError::BadArguments));
         assert_eq!(keys(&eval, "eval s -1"), Err(KeysError::BadArguments));
+    }
+
+    /// Builds `Args` over a space-separated line.
+    fn with_args<R>(line: &str, f: impl FnOnce(&Args) -> R) -> R {
+        let mut ranges = Vec::new();
+        let mut at = 0;
+        for w in line.split(' ') {
+            ranges.push((at, at + w.len()));
+            at += w.len() + 1;
+        }
+        f(&Args::new(line.as_bytes(), &ranges))
+    }
+
+    #[test]
+    fn variable_key_flags_are_resolved_per_line() {
+        let set = CommandSpec {
+            keys: Keys::ONE,
+            flags: Flags::WRITE,
+            key_flags: KeyFlags::RW
+                .or(KeyFlags::ACCESS)
+                .or(KeyFlags::UPDATE)
+                .or(KeyFlags::VARIABLE_FLAGS),
+            key_flags_fn: Some(|args| {
+                if args.iter_from(3).any(|a| a.eq_ignore_ascii_case(b"get")) {
+                    KeyFlags::RW.or(KeyFlags::ACCESS).or(KeyFlags::UPDATE)
+                } else {
+                    KeyFlags::OW.or(KeyFlags::UPDATE)
+                }
+            }),
+            ..BASE
+        };
+        let found = with_args("command getkeysandflags set k v", |a| {
+            keys_of_args(&set, &a.shifted(2)).unwrap()
+        });
+        assert_eq!(found, vec![(1, KeyFlags::OW.or(KeyFlags::UPDATE))]);
+        let found = with_args("command getkeysandflags set k v GET", |a| {
+            keys_of_args(&set, &a.shifted(2)).unwrap()
+        });
+        assert_eq!(
+            found,
+            vec![(1, KeyFlags::RW.or(KeyFlags::ACCESS).or(KeyFlags::UPDATE))]
+        );
+    }
+
+    #[test]
+    fn key_finder_sees_the_shifted_line() {
+        let finder = CommandSpec {
+            key_finder: Some(|args| (1..args.len()).step_by(2).collect()),
+            ..BASE
+        };
+        assert!(finder.movable_keys());
+        let found = with_args("command getkeys x a b c", |a| {
+            keys_of_args(&finder, &a.shifted(2)).unwrap()
+        });
+        assert_eq!(found, vec![(1, KeyFlags::AUTO), (3, KeyFlags::AUTO)]);
     }
 
     #[test]

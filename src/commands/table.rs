@@ -202,6 +202,10 @@ impl Keys {
 /// Finds key positions for commands whose keys cannot be told from the triple.
 pub type KeyFinder = fn(&Args) -> Vec<usize>;
 
+/// For key specs flagged `VARIABLE_FLAGS`: the flags the keys really get on
+/// this command line (e.g. SET only overwrites its key unless GET is given).
+pub type KeyFlagsFn = fn(&Args) -> KeyFlags;
+
 /// The command group, as COMMAND DOCS reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Group {
@@ -473,6 +477,8 @@ pub struct CommandSpec {
     /// Flags of the key spec derived from `keys` (when `key_specs` is empty);
     /// `KeyFlags::AUTO` derives them from the command flags.
     pub key_flags: KeyFlags,
+    /// Resolves `VARIABLE_FLAGS` key specs for COMMAND GETKEYSANDFLAGS.
+    pub key_flags_fn: Option<KeyFlagsFn>,
     /// Notes of the key spec derived from `keys` (our words), or empty.
     pub key_notes: &'static str,
     /// Explicit key specs, for commands whose keys a single range cannot
@@ -506,6 +512,7 @@ pub const BASE: CommandSpec = CommandSpec {
     handler: |_, _| Ok(()),
     subcommands: &[],
     key_flags: KeyFlags::AUTO,
+    key_flags_fn: None,
     key_notes: "",
     key_specs: &[],
     tips: &[],
@@ -598,6 +605,15 @@ impl<'a> Args<'a> {
     pub fn get(&self, i: usize) -> &'a [u8] {
         let (a, b) = self.ranges[i];
         &self.buf[a..b]
+    }
+
+    /// The arguments from `i` on, as a command line of their own (COMMAND
+    /// GETKEYS looks at the command it is given this way).
+    pub fn shifted(&self, i: usize) -> Args<'a> {
+        Args {
+            buf: self.buf,
+            ranges: &self.ranges[i.min(self.ranges.len())..],
+        }
     }
 
     /// Arguments from `i` on.
