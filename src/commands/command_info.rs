@@ -811,6 +811,7 @@ mod tests {
             key_flags: KeyFlags::OW.or(KeyFlags::UPDATE),
             ..BASE
         };
+        assert!(!pairs.movable_keys());
         let specs = pairs.key_specs_of();
         assert_eq!(
             specs.as_slice()[0].find,
@@ -857,6 +858,7 @@ mod tests {
             key_specs: XREAD,
             ..BASE
         };
+        assert!(xread.movable_keys());
         assert_eq!(
             keys(&xread, "xread count 1 streams a b 0 0").unwrap(),
             vec![4, 5]

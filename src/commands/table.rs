@@ -24,7 +24,8 @@ pub type Handler = fn(&mut Ctx, &Args) -> CmdResult;
 /// - NO_AUTH: allowed before AUTH. MAY_REPLICATE: may propagate though not a write.
 /// - NO_MANDATORY_KEYS: key arguments may be absent. PROTECTED: needs
 ///   enable-*-command. NO_ASYNC_LOADING, NO_MULTI, ALLOW_BUSY: as Redis.
-/// - MOVABLE_KEYS is not declared: it is derived from `key_finder`.
+/// - MOVABLE_KEYS is not declared: it is derived from `key_finder` and the
+///   key specs (see `CommandSpec::movable_keys`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Flags(pub u32);
 
@@ -559,9 +560,15 @@ impl CommandSpec {
         })
     }
 
-    /// Whether the command has the `movablekeys` flag.
+    /// Whether the command has the `movablekeys` flag: its keys are found by
+    /// a finder, or a key spec starts at a keyword or counts its keys, so key
+    /// positions depend on the other arguments.
     pub fn movable_keys(&self) -> bool {
         self.key_finder.is_some()
+            || self.key_specs.iter().any(|k| {
+                !matches!(k.begin, BeginSearch::Index(_))
+                    || !matches!(k.find, FindKeys::Range { .. })
+            })
     }
 }
 
