@@ -55,11 +55,7 @@ pub enum KeysError {
 }
 
 /// Appends the (argument index, flags) of the keys one spec finds in `argv`.
-fn keys_of_spec(
-    ks: &KeySpec,
-    argv: &[&[u8]],
-    found: &mut Vec<(usize, KeyFlags)>,
-) -> Result<(), KeysError> {
+fn keys_of_spec(ks: &KeySpec, argv: &[&[u8]], found: &mut FoundKeys) -> Result<(), KeysError> {
     let argc = argv.len() as i64;
     let start: i64 = match ks.begin {
         BeginSearch::Index(i) => i64::from(i),
@@ -104,20 +100,20 @@ fn keys_of_spec(
             keystep,
         } => {
             let idx = start + i64::from(keynumidx);
-            if idx >= argc {
+            if idx < 1 || idx >= argc {
                 return Err(KeysError::BadArguments);
             }
             let n = match parse_i64(argv[idx as usize]) {
                 Some(n) if n >= 0 => n,
                 _ => return Err(KeysError::BadArguments),
             };
-            let step = i64::from(keystep.max(1));
-            let first = start + i64::from(firstkey);
-            let last = first.saturating_add((n.saturating_sub(1)).saturating_mul(step));
             if n == 0 {
                 return Ok(());
             }
-            if last >= argc {
+            let step = i64::from(keystep.max(1));
+            let first = start + i64::from(firstkey);
+            let last = first.saturating_add((n - 1).saturating_mul(step));
+            if first < 1 || last >= argc {
                 return Err(KeysError::BadArguments);
             }
             (first, last, step)
@@ -125,7 +121,7 @@ fn keys_of_spec(
         FindKeys::Unknown => return Ok(()),
     };
     let last = last.min(argc - 1);
-    let mut i = first;
+    let mut i = first.max(1);
     while i <= last {
         found.push((i as usize, ks.flags));
         i += step;
@@ -884,6 +880,42 @@ mod tests {
         assert_eq!(keys(&eval, "eval s 3 a b"), Err(KeysError::BadArguments));
         assert_eq!(keys(&eval, "eval s x"), Err(KeysError::BadArguments));
         assert_eq!(keys(&eval, "eval s -1"), Err(KeysError::BadArguments));
+
+        // Odd specs (negative relative positions) never index out of bounds.
+        const ODD: &[KeySpec] = &[KeySpec {
+            notes: "",
+            flags: KeyFlags::RW,
+            begin: BeginSearch::Index(1),
+            find: FindKeys::Keynum {
+                keynumidx: -5,
+                firstkey: -5,
+                keystep: -1,
+            },
+        }];
+        let odd = CommandSpec {
+            key_specs: ODD,
+            ..BASE
+        };
+        assert_eq!(keys(&odd, "x 1 a"), Err(KeysError::BadArguments));
+        const BACK: &[KeySpec] = &[KeySpec {
+            notes: "",
+            flags: KeyFlags::RW,
+            begin: BeginSearch::Keyword {
+                keyword: "KEYS",
+                startfrom: -100,
+            },
+            find: FindKeys::Range {
+                lastkey: -100,
+                keystep: 0,
+                limit: 0,
+            },
+        }];
+        let back = CommandSpec {
+            key_specs: BACK,
+            ..BASE
+        };
+        assert_eq!(keys(&back, "x KEYS a").unwrap(), Vec::<usize>::new());
+        assert_eq!(keys(&back, "x").unwrap(), Vec::<usize>::new());
     }
 
     /// Builds `Args` over a space-separated line.
