@@ -2,7 +2,7 @@
 //! basic CLIENT subcommands (ID, SETNAME, GETNAME, INFO, LIST, KILL, REPLY...
 //! come with the introspection work; only what exists is listed here).
 
-use super::table::{Acl, Args, CommandSpec, Flags, Group, Keys, BASE};
+use super::table::{Acl, Arg, ArgFlags, ArgType, Args, CommandSpec, Flags, Group, Keys, ARG, BASE};
 use super::Ctx;
 use crate::error::{err, CmdError, CmdResult, DB_INDEX_RANGE, NOT_INTEGER};
 use crate::server::client::CloseReason;
@@ -226,6 +226,10 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         group: Group::Connection,
         since: "2.6.9",
         summary: "Sets the connection name.",
+        arguments: &[Arg {
+            name: "connection-name",
+            ..ARG
+        }],
         handler: client_setname,
         ..BASE
     },
@@ -250,6 +254,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         acl: CONN,
         group: Group::Connection,
         summary: "Returns PONG, or the given message.",
+        tips: &["request_policy:all_shards", "response_policy:all_succeeded"],
+        arguments: &[Arg {
+            name: "message",
+            flags: ArgFlags::OPTIONAL,
+            ..ARG
+        }],
         handler: ping,
         ..BASE
     },
@@ -260,6 +270,10 @@ pub const COMMANDS: &[CommandSpec] = &[
         acl: CONN,
         group: Group::Connection,
         summary: "Returns the given string.",
+        arguments: &[Arg {
+            name: "message",
+            ..ARG
+        }],
         handler: echo,
         ..BASE
     },
@@ -280,6 +294,11 @@ pub const COMMANDS: &[CommandSpec] = &[
         acl: CONN,
         group: Group::Connection,
         summary: "Changes the selected database.",
+        arguments: &[Arg {
+            name: "index",
+            kind: ArgType::Integer,
+            ..ARG
+        }],
         handler: select,
         ..BASE
     },
@@ -292,6 +311,43 @@ pub const COMMANDS: &[CommandSpec] = &[
         since: "6.0.0",
         summary: "Handshakes with the server, choosing the protocol version.",
         complexity: "O(1)",
+        history: &[("6.2.0", "The protocol version became optional.")],
+        arguments: &[Arg {
+            name: "arguments",
+            kind: ArgType::Block,
+            flags: ArgFlags::OPTIONAL,
+            args: &[
+                Arg {
+                    name: "protover",
+                    kind: ArgType::Integer,
+                    ..ARG
+                },
+                Arg {
+                    name: "username_password",
+                    kind: ArgType::Block,
+                    token: "AUTH",
+                    flags: ArgFlags::OPTIONAL,
+                    args: &[
+                        Arg {
+                            name: "username",
+                            ..ARG
+                        },
+                        Arg {
+                            name: "password",
+                            ..ARG
+                        },
+                    ],
+                    ..ARG
+                },
+                Arg {
+                    name: "clientname",
+                    token: "SETNAME",
+                    flags: ArgFlags::OPTIONAL,
+                    ..ARG
+                },
+            ],
+            ..ARG
+        }],
         handler: hello,
         ..BASE
     },
@@ -303,6 +359,19 @@ pub const COMMANDS: &[CommandSpec] = &[
         group: Group::Connection,
         summary: "Authenticates the connection.",
         complexity: "O(N) where N is the number of passwords defined for the user",
+        history: &[("6.0.0", "Accepts a username (ACL style).")],
+        arguments: &[
+            Arg {
+                name: "username",
+                since: "6.0.0",
+                flags: ArgFlags::OPTIONAL,
+                ..ARG
+            },
+            Arg {
+                name: "password",
+                ..ARG
+            },
+        ],
         handler: auth,
         ..BASE
     },

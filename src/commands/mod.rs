@@ -198,7 +198,9 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args) {
         return;
     };
     let top = reg.all[idx].spec;
-    if !top.subcommands.is_empty() {
+    // A container called alone is an arity error, unless its arity allows a
+    // bare call (COMMAND): its own handler then runs.
+    if !top.subcommands.is_empty() && (args.len() >= 2 || top.arity != -1) {
         if args.len() < 2 {
             reject(ctx, Some(idx), wrong_arity(top.name));
             return;
