@@ -438,7 +438,7 @@ const POLICIES: &[&str] = &[
     "allkeys-random",
     "noeviction",
 ];
-const FSYNC: &[&str] = &["always", "everysec", "no"];
+const FSYNC: &[&str] = &["everysec", "always", "no"];
 const DEBUG_CMD: &[&str] = &["no", "yes", "local"];
 
 /// Every parameter this server knows, in no particular order.
