@@ -367,7 +367,16 @@ fn set(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 fn setnx(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let done = set_generic(ctx, args.get(1), args.get(2), true, false, false, false, None)?;
+    let done = set_generic(
+        ctx,
+        args.get(1),
+        args.get(2),
+        true,
+        false,
+        false,
+        false,
+        None,
+    )?;
     ctx.out.int(i64::from(done));
     Ok(())
 }
@@ -397,7 +406,16 @@ fn psetex(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 fn getset(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    set_generic(ctx, args.get(1), args.get(2), false, false, true, false, None)?;
+    set_generic(
+        ctx,
+        args.get(1),
+        args.get(2),
+        false,
+        false,
+        true,
+        false,
+        None,
+    )?;
     Ok(())
 }
 
@@ -461,7 +479,7 @@ fn mget(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// MSET and MSETNX take key/value pairs: an even count of arguments after the
 /// name.
 fn check_pairs(args: &Args) -> CmdResult {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         let name = if args.is(0, "msetnx") {
             "msetnx"
         } else {
@@ -656,7 +674,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: &Args) -> CmdResult {
     };
     let incr = parse_long_double(args.get(2)).ok_or(CmdError::from(NOT_FLOAT))?;
     let sum = match (cur, incr) {
-        (LongDoubleValue::Finite(a), LongDoubleValue::Finite(b)) => a.add(b),
+        (LongDoubleValue::Finite(a), LongDoubleValue::Finite(b)) => a.sum(b),
         _ => LongDoubleValue::Infinite,
     };
     let LongDoubleValue::Finite(sum) = sum else {
@@ -692,12 +710,9 @@ fn lcs_cmd(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let mut read = |key: &[u8], tmp: &mut IntBuf| -> Result<Vec<u8>, CmdError> {
         match db.get(key, now) {
             None => Ok(Vec::new()),
-            Some(v) => v
-                .as_bytes(tmp)
-                .map(<[u8]>::to_vec)
-                .ok_or(CmdError::from(
-                    "ERR The specified keys must contain string values",
-                )),
+            Some(v) => v.as_bytes(tmp).map(<[u8]>::to_vec).ok_or(CmdError::from(
+                "ERR The specified keys must contain string values",
+            )),
         }
     };
     let a = read(args.get(1), &mut tmp_a)?;
@@ -1036,7 +1051,10 @@ mod tests {
         let mut t = IntBuf::default();
         assert_eq!(v.as_bytes(&mut t).unwrap(), b"hello\0\0x");
         assert_eq!(Value::string(&[b'a'; 45]).encoding(), "raw");
-        assert_eq!(Value::string(b"12345678901234567890123").encoding(), "embstr");
+        assert_eq!(
+            Value::string(b"12345678901234567890123").encoding(),
+            "embstr"
+        );
         assert_eq!(Value::string_no_int(b"3001").encoding(), "embstr");
         assert_eq!(value_i64(&Value::string(b" 1")), Err(NOT_INTEGER.into()));
     }
@@ -1044,7 +1062,10 @@ mod tests {
     #[test]
     fn expire_arguments() {
         let now = 1_700_000_000_000;
-        assert_eq!(expire_at(b"10", ExpireKind::Ex, now, "set"), Ok(now + 10_000));
+        assert_eq!(
+            expire_at(b"10", ExpireKind::Ex, now, "set"),
+            Ok(now + 10_000)
+        );
         assert_eq!(expire_at(b"5", ExpireKind::PxAt, now, "set"), Ok(5));
         assert!(expire_at(b"0", ExpireKind::Ex, now, "set").is_err());
         assert!(expire_at(b"9223372036854775", ExpireKind::Ex, now, "set").is_err());

@@ -18,9 +18,9 @@
 //!   not have. It is emulated here in software (64-bit mantissa, correctly
 //!   rounded parsing and addition, round-half-even) together with the `%.17Lf`
 //!   "human" output (trailing zeros and dot stripped), printing the exact binary
-//!   value the way glibc does, e.g. `1e20` -> `100000000000000000000`. Known
-//!   differences: none observed for finite inputs; the x87 rounding of double
-//!   rounding modes other than round-to-nearest is not modelled.
+//!   value the way glibc does, e.g. `1e20` -> `100000000000000000000`. Only
+//!   round-to-nearest (the default FPU mode) is modelled; no difference from
+//!   redis-server was seen in thousands of random INCRBYFLOAT comparisons.
 
 use std::cmp::Ordering;
 
@@ -564,7 +564,7 @@ impl LongDouble {
     }
 
     /// The sum, rounded to 64 bits half to even (as the x87 FPU does).
-    pub fn add(self, o: LongDouble) -> LongDoubleValue {
+    pub fn sum(self, o: LongDouble) -> LongDoubleValue {
         if self.mant == 0 {
             return LongDoubleValue::Finite(o);
         }
@@ -897,7 +897,7 @@ mod tests {
         let LongDoubleValue::Finite(y) = parse_long_double(b.as_bytes())? else {
             return Some("inf".into());
         };
-        match x.add(y) {
+        match x.sum(y) {
             LongDoubleValue::Finite(r) => {
                 let mut o = Vec::new();
                 r.fmt_human(&mut o);
