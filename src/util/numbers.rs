@@ -121,39 +121,52 @@ pub fn fmt_double(v: f64, out: &mut Vec<u8>) {
         out.extend_from_slice(if v.is_sign_negative() { b"-0" } else { b"0" });
         return;
     }
-    // Rust's exact formatting gives the correctly rounded 17 digits.
-    let sci = format!("{:.16e}", v);
-    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (neg, mant) = match mant.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mant),
+    // Rust's exact formatting gives the correctly rounded 17 digits, written
+    // to a stack buffer: `-d.dddddddddddddddde-308` fits in 32 bytes.
+    let mut sci = [0u8; 32];
+    let n = {
+        use std::io::Write;
+        let mut cur = std::io::Cursor::new(&mut sci[..]);
+        if write!(cur, "{:.16e}", v.abs()).is_err() {
+            return;
+        }
+        cur.position() as usize
     };
-    let digits: Vec<u8> = mant.bytes().filter(u8::is_ascii_digit).collect();
-    if neg {
+    let sci = &sci[..n];
+    let e_pos = sci.iter().position(|&c| c == b'e').unwrap_or(n);
+    let exp = std::str::from_utf8(&sci[(e_pos + 1).min(n)..])
+        .ok()
+        .and_then(|t| t.parse::<i32>().ok())
+        .unwrap_or(0);
+    // The 17 significant digits, without the point.
+    let mut digits = [b'0'; 17];
+    for (d, &c) in digits
+        .iter_mut()
+        .zip(sci[..e_pos].iter().filter(|c| c.is_ascii_digit()))
+    {
+        *d = c;
+    }
+    if v < 0.0 {
         out.push(b'-');
     }
+    let start = out.len();
     if (-4..17).contains(&exp) {
-        let mut s = Vec::with_capacity(24);
         if exp < 0 {
-            s.extend_from_slice(b"0.");
-            s.extend(std::iter::repeat_n(b'0', (-exp - 1) as usize));
-            s.extend_from_slice(&digits);
+            out.extend_from_slice(b"0.");
+            out.extend(std::iter::repeat_n(b'0', (-exp - 1) as usize));
+            out.extend_from_slice(&digits);
         } else {
             let int_len = exp as usize + 1;
-            s.extend_from_slice(&digits[..int_len]);
-            s.push(b'.');
-            s.extend_from_slice(&digits[int_len..]);
+            out.extend_from_slice(&digits[..int_len]);
+            out.push(b'.');
+            out.extend_from_slice(&digits[int_len..]);
         }
-        strip_fraction_zeros(&mut s);
-        out.extend_from_slice(&s);
+        strip_fraction_zeros(out, start);
     } else {
-        let mut m = Vec::with_capacity(20);
-        m.push(digits[0]);
-        m.push(b'.');
-        m.extend_from_slice(&digits[1..]);
-        strip_fraction_zeros(&mut m);
-        out.extend_from_slice(&m);
+        out.push(digits[0]);
+        out.push(b'.');
+        out.extend_from_slice(&digits[1..]);
+        strip_fraction_zeros(out, start);
         out.push(b'e');
         out.push(if exp < 0 { b'-' } else { b'+' });
         let e = exp.unsigned_abs();
@@ -164,9 +177,9 @@ pub fn fmt_double(v: f64, out: &mut Vec<u8>) {
     }
 }
 
-/// Drops trailing zeros after a decimal point, then the point itself.
-fn strip_fraction_zeros(s: &mut Vec<u8>) {
-    if s.contains(&b'.') {
+/// Drops trailing zeros after a decimal point in `s[start..]`, then the point.
+fn strip_fraction_zeros(s: &mut Vec<u8>, start: usize) {
+    if s[start..].contains(&b'.') {
         while s.last() == Some(&b'0') {
             s.pop();
         }
@@ -964,6 +977,95 @@ mod tests {
     }
 
     #[test]
+    fn double_replies_match_printf_on_random_values() {
+        // Expected texts from C's printf("%.17g") (glibc, via Python).
+        let cases = [
+            (f64::from_bits(0x3ff0000800000000), "1.0000076293945312"),
+            (f64::from_bits(0x3ff0000100000000), "1.0000009536743164"),
+            (f64::from_bits(0x3fe0000000000000), "0.5"),
+            (f64::from_bits(0x444b1ae4d6e2ef50), "1e+21"),
+            (f64::from_bits(0x3ee4f8b588e368f1), "1.0000000000000001e-05"),
+            (f64::from_bits(0x405edd2f1a9fbe77), "123.456"),
+            (f64::from_bits(0x4340000000000000), "9007199254740992"),
+            (f64::from_bits(0x4340000000000001), "9007199254740994"),
+            (f64::from_bits(0x3fd5555555555555), "0.33333333333333331"),
+            (f64::from_bits(0x3fe5555555555555), "0.66666666666666663"),
+            (f64::from_bits(0x4341c37937e08000), "10000000000000000"),
+            (f64::from_bits(0x4376345785d89fff), "99999999999999984"),
+            (f64::from_bits(0x3f1a36e2eb1c432d), "0.0001"),
+            (f64::from_bits(0x3f202e85be111841), "0.000123456789"),
+            (
+                f64::from_bits(0x0000000000000001),
+                "4.9406564584124654e-324",
+            ),
+            (
+                f64::from_bits(0x0010000000000000),
+                "2.2250738585072014e-308",
+            ),
+            (
+                f64::from_bits(0x20b26c1c9f767c45),
+                "3.5174368792064982e-151",
+            ),
+            (f64::from_bits(0x2de47ddebde5c099), "1.287623327729597e-87"),
+            (
+                f64::from_bits(0x58608fefcb91ce37),
+                "5.2206878788978138e+117",
+            ),
+            (
+                f64::from_bits(0x6bb6a198f1446bea),
+                "7.4402123653002148e+210",
+            ),
+            (f64::from_bits(0x5375c64fbd69fe29), "1.1355073036159286e+94"),
+            (f64::from_bits(0x43d85892ec1d7da0), "7.0172543906620703e+18"),
+            (
+                f64::from_bits(0x6b9086ff076ce2ef),
+                "1.3583749418962063e+210",
+            ),
+            (
+                f64::from_bits(0x63529c3b77330bdb),
+                "2.8093802557000872e+170",
+            ),
+            (
+                f64::from_bits(0x1fe0f51bf17fd374),
+                "3.9523280297734521e-155",
+            ),
+            (
+                f64::from_bits(0x06a3209ca6233255),
+                "1.0790205420931878e-276",
+            ),
+            (
+                f64::from_bits(0x1413b446e6a16a3b),
+                "5.8530471071351304e-212",
+            ),
+            (f64::from_bits(0x2f96ecbf1cfb10f6), "1.933421489398353e-79"),
+            (
+                f64::from_bits(0x6f2938807814e8a2),
+                "2.9873358928024453e+227",
+            ),
+            (f64::from_bits(0x30bcace73f1f65a8), "6.3397278305255575e-74"),
+            (f64::from_bits(0x423460b370c7dc61), "87521718471.860855"),
+            (f64::from_bits(0xc366438f470b2a63), "-50133857111462680"),
+            (f64::from_bits(0xc04c53b79465eaaa), "-56.65403990723037"),
+            (f64::from_bits(0xc3a1a5f9ff57e8cf), "-6.358486724444425e+17"),
+            (
+                f64::from_bits(0xc3888cc2de84867b),
+                "-2.2112537682646205e+17",
+            ),
+            (f64::from_bits(0x3f78579fc34becbb), "0.0059429398286240899"),
+            (f64::from_bits(0x41767e1d4fe1c18f), "23585236.992616232"),
+            (
+                f64::from_bits(0xbea90d42234bc228),
+                "-7.4660153489946051e-07",
+            ),
+            (f64::from_bits(0x3eafb2b15e74d495), "9.4467457937307263e-07"),
+            (f64::from_bits(0xbfe2984441cfae1c), "-0.58108723500976422"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(dbl(v), want, "{v:e}");
+        }
+    }
+
+    #[test]
     fn doubles_parse_like_strtod() {
         let ok = |s: &str| parse_f64(s.as_bytes());
         assert_eq!(ok("1.5"), Some(1.5));
@@ -980,6 +1082,15 @@ mod tests {
         assert_eq!(ok("0x1p-1074"), Some(5e-324));
         assert_eq!(ok("4e-324"), Some(5e-324));
         assert_eq!(ok("0"), Some(0.0));
+        // Hex rounding, half to even, subnormals (values from Python's fromhex).
+        assert_eq!(ok("0x1.8p-1074"), Some(1e-323));
+        assert_eq!(ok("0x1.fffffffffffff7p1023"), Some(f64::MAX));
+        assert_eq!(ok("0x1.0000000000000cp0"), Some(1.0000000000000002));
+        assert_eq!(ok("0x1.00000000000008p0"), Some(1.0));
+        assert_eq!(ok("0x1.00000000000018p0"), Some(1.0000000000000004));
+        assert_eq!(ok("0xAbC.dEp-3"), Some(343.6083984375));
+        assert_eq!(ok("0x0.0000001p-1040"), Some(3.16e-322));
+        assert_eq!(ok("0x1.fffffffffffff8p1023"), None);
         for bad in [
             "", " 1", "1 ", "\t1", "nan", "NaN", "1e", "1e+", "e1", ".", "-", "0x", "1e400",
             "1e-400", "0x1p2000", "1,5", "infinit", "1\0",
