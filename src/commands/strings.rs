@@ -1079,4 +1079,154 @@ mod tests {
             Err(NOT_INTEGER.into())
         );
     }
+
+    #[test]
+    fn table_rows_match_command_info() {
+        use crate::commands::table::acl_categories;
+        // COMMAND INFO <name> on redis-server 7.0.15: name, arity, flags,
+        // (first key, last key, step), ACL categories.
+        let want = [
+            (
+                "append",
+                3,
+                "write denyoom fast",
+                (1, 1, 1),
+                "@write @string @fast",
+            ),
+            (
+                "decr",
+                2,
+                "write denyoom fast",
+                (1, 1, 1),
+                "@write @string @fast",
+            ),
+            (
+                "decrby",
+                3,
+                "write denyoom fast",
+                (1, 1, 1),
+                "@write @string @fast",
+            ),
+            ("get", 2, "readonly fast", (1, 1, 1), "@read @string @fast"),
+            ("getdel", 2, "write fast", (1, 1, 1), "@write @string @fast"),
+            ("getex", -2, "write fast", (1, 1, 1), "@write @string @fast"),
+            ("getrange", 4, "readonly", (1, 1, 1), "@read @string @slow"),
+            (
+                "getset",
+                3,
+                "write denyoom fast",
+                (1, 1, 1),
+                "@write @string @fast",
+            ),
+            (
+                "incr",
+                2,
+                "write denyoom fast",
+                (1, 1, 1),
+                "@write @string @fast",
+            ),
+            (
+                "incrby",
+                3,
+                "write denyoom fast",
+                (1, 1, 1),
+                "@write @string @fast",
+            ),
+            (
+                "incrbyfloat",
+                3,
+                "write denyoom fast",
+                (1, 1, 1),
+                "@write @string @fast",
+            ),
+            ("lcs", -3, "readonly", (1, 2, 1), "@read @string @slow"),
+            (
+                "mget",
+                -2,
+                "readonly fast",
+                (1, -1, 1),
+                "@read @string @fast",
+            ),
+            (
+                "mset",
+                -3,
+                "write denyoom",
+                (1, -1, 2),
+                "@write @string @slow",
+            ),
+            (
+                "msetnx",
+                -3,
+                "write denyoom",
+                (1, -1, 2),
+                "@write @string @slow",
+            ),
+            (
+                "psetex",
+                4,
+                "write denyoom",
+                (1, 1, 1),
+                "@write @string @slow",
+            ),
+            (
+                "set",
+                -3,
+                "write denyoom",
+                (1, 1, 1),
+                "@write @string @slow",
+            ),
+            (
+                "setex",
+                4,
+                "write denyoom",
+                (1, 1, 1),
+                "@write @string @slow",
+            ),
+            (
+                "setnx",
+                3,
+                "write denyoom fast",
+                (1, 1, 1),
+                "@write @string @fast",
+            ),
+            (
+                "setrange",
+                4,
+                "write denyoom",
+                (1, 1, 1),
+                "@write @string @slow",
+            ),
+            (
+                "strlen",
+                2,
+                "readonly fast",
+                (1, 1, 1),
+                "@read @string @fast",
+            ),
+            ("substr", 4, "readonly", (1, 1, 1), "@read @string @slow"),
+        ];
+        assert_eq!(COMMANDS.len(), want.len());
+        for (name, arity, flags, keys, acl) in want {
+            let row = COMMANDS.iter().find(|c| c.name == name).unwrap();
+            assert_eq!(row.arity, arity, "{name}");
+            let f: Vec<&str> = Flags::NAMES
+                .iter()
+                .filter(|(fl, _)| row.flags.has(*fl))
+                .map(|(_, n)| *n)
+                .collect();
+            assert_eq!(f.join(" "), flags, "{name}");
+            assert_eq!(
+                (row.keys.first, row.keys.last, row.keys.step),
+                keys,
+                "{name}"
+            );
+            let cats = acl_categories(row);
+            let a: Vec<String> = Acl::NAMES
+                .iter()
+                .filter(|(c, _)| cats.has(*c))
+                .map(|(_, n)| format!("@{n}"))
+                .collect();
+            assert_eq!(a.join(" "), acl, "{name}");
+        }
+    }
 }
