@@ -1229,4 +1229,105 @@ mod tests {
             assert_eq!(a.join(" "), acl, "{name}");
         }
     }
+
+    /// Runs one handler on a bare server state; returns the reply bytes and
+    /// the dirty count.
+    fn run(
+        srv: &mut crate::server::ServerState,
+        h: super::super::table::Handler,
+        argv: &[&[u8]],
+    ) -> (Vec<u8>, u64) {
+        let mut buf = Vec::new();
+        let mut ranges = Vec::new();
+        for a in argv {
+            ranges.push((buf.len(), buf.len() + a.len()));
+            buf.extend_from_slice(a);
+        }
+        let args = Args::new(&buf, &ranges);
+        let mut clients = slab::Slab::new();
+        let mut out = ReplyBuf::new();
+        let mut ctx = Ctx {
+            srv,
+            clients: &mut clients,
+            cid: 0,
+            out: &mut out,
+            db: 0,
+            now: crate::server::unix_ms(),
+            dirty: 0,
+        };
+        let r = h(&mut ctx, &args);
+        let dirty = ctx.dirty;
+        if let Err(e) = r {
+            out.error(e.text());
+        }
+        (out.buf, dirty)
+    }
+
+    fn encoding_of(srv: &mut crate::server::ServerState, key: &[u8]) -> &'static str {
+        let now = crate::server::unix_ms();
+        srv.dbs[0].get(key, now).map_or("none", Value::encoding)
+    }
+
+    #[test]
+    fn commands_leave_redis_encodings() {
+        let mut srv = crate::server::ServerState::new(crate::config::Config::default(), 0);
+        let s = &mut srv;
+        assert_eq!(
+            run(s, set, &[b"set", b"k", b"123"]),
+            (b"+OK\r\n".to_vec(), 1)
+        );
+        assert_eq!(encoding_of(s, b"k"), "int");
+        run(s, set, &[b"set", b"k", b"hello"]);
+        assert_eq!(encoding_of(s, b"k"), "embstr");
+        run(s, set, &[b"set", b"k", &[b'x'; 45]]);
+        assert_eq!(encoding_of(s, b"k"), "raw");
+        run(s, set, &[b"set", b"k", b"5"]);
+        assert_eq!(run(s, append, &[b"append", b"k", b"1"]).0, b":2\r\n");
+        assert_eq!(encoding_of(s, b"k"), "raw");
+        assert_eq!(run(s, incr, &[b"incr", b"k"]).0, b":52\r\n");
+        assert_eq!(encoding_of(s, b"k"), "int");
+        assert_eq!(
+            run(s, incrbyfloat, &[b"incrbyfloat", b"k", b"1"]).0,
+            b"$2\r\n53\r\n"
+        );
+        assert_eq!(encoding_of(s, b"k"), "embstr");
+        run(s, setrange, &[b"setrange", b"k", b"0", b"1"]);
+        assert_eq!(encoding_of(s, b"k"), "raw");
+        run(s, setrange, &[b"setrange", b"n", b"2", b"x"]);
+        assert_eq!(encoding_of(s, b"n"), "raw");
+        run(s, append, &[b"append", b"a", b"77"]);
+        assert_eq!(encoding_of(s, b"a"), "int");
+        run(
+            s,
+            mset,
+            &[b"mset", b"m", b"-9223372036854775808", b"o", b"0123"],
+        );
+        assert_eq!(encoding_of(s, b"m"), "int");
+        assert_eq!(encoding_of(s, b"o"), "embstr");
+        assert_eq!(
+            run(s, decr, &[b"decr", b"m"]).0,
+            b"-ERR increment or decrement would overflow\r\n".to_vec()
+        );
+        assert_eq!(
+            run(s, get, &[b"get", b"m"]).0,
+            b"$20\r\n-9223372036854775808\r\n"
+        );
+    }
+
+    #[test]
+    fn dirty_counts_follow_redis() {
+        let mut srv = crate::server::ServerState::new(crate::config::Config::default(), 0);
+        let s = &mut srv;
+        assert_eq!(run(s, mset, &[b"mset", b"a", b"1", b"b", b"2"]).1, 2);
+        assert_eq!(run(s, set, &[b"set", b"a", b"1", b"nx"]).1, 0);
+        assert_eq!(run(s, setnx, &[b"setnx", b"c", b"1"]).1, 1);
+        assert_eq!(run(s, msetnx, &[b"msetnx", b"a", b"1", b"z", b"2"]).1, 0);
+        assert_eq!(run(s, setrange, &[b"setrange", b"a", b"0", b""]).1, 0);
+        assert_eq!(run(s, getex, &[b"getex", b"a", b"persist"]).1, 0);
+        assert_eq!(run(s, getex, &[b"getex", b"a", b"ex", b"100"]).1, 1);
+        assert_eq!(run(s, getex, &[b"getex", b"a", b"persist"]).1, 1);
+        assert_eq!(run(s, getdel, &[b"getdel", b"a"]).1, 1);
+        assert_eq!(run(s, getdel, &[b"getdel", b"a"]).1, 0);
+        assert_eq!(run(s, lcs_cmd, &[b"lcs", b"b", b"c"]).1, 0);
+    }
 }
