@@ -125,6 +125,39 @@ impl Db {
         r
     }
 
+    /// `find` that counts a keyspace hit or miss but leaves the LRU clock alone
+    /// (Redis's lookups with NOTOUCH: EXISTS, TYPE, TTL, OBJECT).
+    pub fn find_read(&mut self, key: &[u8], now: i64) -> Option<EntryId> {
+        let r = self.find(key, now);
+        if r.is_some() {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+        r
+    }
+
+    /// Whether an entry's TTL has passed (it is then invisible to commands).
+    pub fn is_expired(&self, id: EntryId, now: i64) -> bool {
+        self.expire_of(id).is_some_and(|when| when <= now)
+    }
+
+    /// Adds a key that must not exist with a value and an optional TTL
+    /// (RENAME, MOVE, COPY carry the TTL of their source).
+    pub fn add_with_expire(
+        &mut self,
+        key: &[u8],
+        val: Value,
+        expire: Option<i64>,
+        now: i64,
+    ) -> EntryId {
+        let id = self.add(key, val, now);
+        if let Some(when) = expire {
+            self.set_expire(id, when);
+        }
+        id
+    }
+
     /// The value of a key for reading, with lazy expiry and hit counting.
     pub fn get(&mut self, key: &[u8], now: i64) -> Option<&Value> {
         let id = self.lookup_read(key, now)?;
