@@ -16,7 +16,7 @@ use crate::error::{
     err, invalid_expire, CmdError, CmdResult, DB_INDEX_RANGE, NOT_INTEGER, NO_SUCH_KEY,
     SAME_OBJECT, SYNTAX,
 };
-use crate::keyspace::db::{lru_clock, Db};
+use crate::keyspace::db::{lru_clock, Db, LFU_INIT_VAL};
 use crate::keyspace::dict::EntryId;
 use crate::protocol::reply::ReplyBuf;
 use crate::util::glob::glob_match;
@@ -526,10 +526,6 @@ fn copy(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// The LRU clock's range (24 bits), for idle times across its wrap-around.
 const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
 
-/// LFU data is not tracked yet; a key reads as freshly created (Redis's
-/// initial counter).
-const LFU_INIT_VAL: i64 = 5;
-
 fn lfu_policy(ctx: &Ctx) -> bool {
     ctx.srv.config.maxmemory_policy.ends_with("-lfu")
 }
@@ -582,14 +578,23 @@ fn object_idletime(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 fn object_freq(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    if object_key(ctx, args).is_none() {
+    let Some(id) = object_key(ctx, args) else {
         ctx.out.null();
         return Ok(());
-    }
+    };
     if !lfu_policy(ctx) {
         return err("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
     }
-    ctx.out.int(LFU_INIT_VAL);
+    let now = ctx.now;
+    let db = ctx.db();
+    // A database not (yet) switched to LFU tracking holds LRU stamps, not
+    // counters: report the counter of a new key rather than noise.
+    let freq = if db.tracks_lfu() {
+        db.lfu_freq(id, now)
+    } else {
+        LFU_INIT_VAL
+    };
+    ctx.out.int(i64::from(freq));
     Ok(())
 }
 
