@@ -423,8 +423,10 @@ fn rename_in(db: &mut Db, src: &[u8], dst: &[u8], nx: bool, now: i64) -> Result<
         }
         db.delete(dst, now);
     }
+    let access = db.lru(id);
     let (_, val, ttl) = db.remove_id(id);
-    db.add_with_expire(dst, val, ttl, now);
+    let new_id = db.add_with_expire(dst, val, ttl, now);
+    db.set_access_bits(new_id, access);
     Ok(true)
 }
 
@@ -467,8 +469,10 @@ fn move_cmd(ctx: &mut Ctx, args: &Args) -> CmdResult {
         return Ok(());
     }
     // Nothing touched the source database since the lookup: `id` still names it.
+    let access = dbs[src].lru(id);
     let (_, val, ttl) = dbs[src].remove_id(id);
-    dbs[dst].add_with_expire(key, val, ttl, now);
+    let new_id = dbs[dst].add_with_expire(key, val, ttl, now);
+    dbs[dst].set_access_bits(new_id, access);
     ctx.dirty += 1;
     ctx.out.int(1);
     Ok(())

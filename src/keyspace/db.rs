@@ -235,7 +235,14 @@ impl Db {
         lfu_decayed(self.dict.meta(id) & LRU_MASK, now, decay)
     }
 
-    /// The LRU clock stamp of an entry.
+    /// Sets the access bits (LRU stamp or LFU data, as `lru` returns them) of
+    /// an entry: RENAME and MOVE carry them over, as Redis moves the object.
+    pub fn set_access_bits(&mut self, id: EntryId, bits: u32) {
+        let m = self.dict.meta(id);
+        self.dict.set_meta(id, (m & !LRU_MASK) | (bits & LRU_MASK));
+    }
+
+    /// The LRU clock stamp of an entry (its LFU data with LFU tracking).
     pub fn lru(&self, id: EntryId) -> u32 {
         self.dict.meta(id) & LRU_MASK
     }
