@@ -8,7 +8,11 @@
 //! not refresh the key's LRU clock (EXISTS, TYPE, TTL, OBJECT) use
 //! `find_read`; reads that do (TOUCH, COPY's source) use `lookup_read`; writes
 //! use `lookup`, which counts no keyspace hit or miss. A TTL travels with its
-//! key on RENAME, MOVE and COPY.
+//! key on RENAME, MOVE and COPY; RENAME and MOVE also keep the key's access
+//! bits (LRU stamp or LFU counter), since Redis moves the object itself, while
+//! COPY's new object starts fresh.
+//!
+//! `parse_cursor` and `reply_scan` are public for the HSCAN/SSCAN/ZSCAN family.
 
 use super::table::{Acl, Args, CommandSpec, Flags, Keys, BASE};
 use super::Ctx;
