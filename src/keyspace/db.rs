@@ -13,7 +13,10 @@
 //!   with the SCAN cursor serializing entries whose bit differs (and flipping it),
 //!   and a write to an entry whose bit differs serializes the old value first. One
 //!   bit suffices because every snapshot visits every entry.
-//! - bits 0..24: the LRU clock (seconds, mod 2^24) of the last access.
+//! - bits 0..24: the LRU clock (seconds, mod 2^24) of the last access; or,
+//!   when the database tracks LFU (`set_lfu`, for the `*-lfu` maxmemory
+//!   policies), Redis's LFU data: the minute (mod 2^16) of the last counter
+//!   decrement in bits 8..24 and a logarithmic access counter in bits 0..8.
 
 use super::dict::{Dict, EntryId};
 use super::expires::Expires;
@@ -22,6 +25,8 @@ use super::value::Value;
 
 const META_EXPIRE: u32 = 1 << 31;
 const LRU_MASK: u32 = (1 << 24) - 1;
+/// The LFU counter of a new key (so it is not evicted at once).
+pub const LFU_INIT_VAL: u32 = 5;
 
 /// The LRU clock: seconds, modulo 2^24, as Redis's.
 pub fn lru_clock(now_ms: i64) -> u32 {
@@ -41,6 +46,15 @@ pub struct Db {
     pub avg_ttl: i64,
     /// Random state for sampling.
     rng: u64,
+    /// LFU tracking instead of LRU stamps (see `set_lfu`).
+    lfu: Option<LfuParams>,
+}
+
+/// The LFU parameters (Redis's lfu-log-factor and lfu-decay-time).
+#[derive(Clone, Copy, Debug)]
+struct LfuParams {
+    log_factor: u32,
+    decay_minutes: u32,
 }
 
 /// Result of one active expiry run on a database.
@@ -63,6 +77,7 @@ impl Db {
             misses: 0,
             avg_ttl: 0,
             rng: 0x2545_f491_4f6c_dd1d ^ (id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+            lfu: None,
         }
     }
 
@@ -109,8 +124,7 @@ impl Db {
     /// Finds a key for a command: lazy expiry, LRU stamp.
     pub fn lookup(&mut self, key: &[u8], now: i64) -> Option<EntryId> {
         let id = self.find(key, now)?;
-        let m = self.dict.meta(id);
-        self.dict.set_meta(id, (m & !LRU_MASK) | lru_clock(now));
+        self.touch_id(id, now);
         Some(id)
     }
 
@@ -123,6 +137,39 @@ impl Db {
             self.misses += 1;
         }
         r
+    }
+
+    /// `find` that counts a keyspace hit or miss but leaves the LRU clock alone
+    /// (Redis's lookups with NOTOUCH: EXISTS, TYPE, TTL, OBJECT).
+    pub fn find_read(&mut self, key: &[u8], now: i64) -> Option<EntryId> {
+        let r = self.find(key, now);
+        if r.is_some() {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+        r
+    }
+
+    /// Whether an entry's TTL has passed (it is then invisible to commands).
+    pub fn is_expired(&self, id: EntryId, now: i64) -> bool {
+        self.expire_of(id).is_some_and(|when| when <= now)
+    }
+
+    /// Adds a key that must not exist with a value and an optional TTL
+    /// (RENAME, MOVE, COPY carry the TTL of their source).
+    pub fn add_with_expire(
+        &mut self,
+        key: &[u8],
+        val: Value,
+        expire: Option<i64>,
+        now: i64,
+    ) -> EntryId {
+        let id = self.add(key, val, now);
+        if let Some(when) = expire {
+            self.set_expire(id, when);
+        }
+        id
     }
 
     /// The value of a key for reading, with lazy expiry and hit counting.
@@ -143,7 +190,59 @@ impl Db {
         self.dict.key(id).as_ref()
     }
 
-    /// The LRU clock stamp of an entry.
+    /// Records an access to an entry: stamps the LRU clock, or with LFU
+    /// tracking decays the counter and increments it logarithmically.
+    pub fn touch_id(&mut self, id: EntryId, now: i64) {
+        let m = self.dict.meta(id);
+        let stamp = match self.lfu {
+            None => lru_clock(now),
+            Some(p) => {
+                let mut counter = lfu_decayed(m & LRU_MASK, now, p.decay_minutes);
+                if counter < 255 {
+                    let base = counter.saturating_sub(LFU_INIT_VAL);
+                    let p_incr = 1.0 / (f64::from(base) * f64::from(p.log_factor) + 1.0);
+                    let r = (self.next_rand() >> 11) as f64 / (1u64 << 53) as f64;
+                    if r < p_incr {
+                        counter += 1;
+                    }
+                }
+                (lfu_minutes(now) << 8) | counter
+            }
+        };
+        self.dict.set_meta(id, (m & !LRU_MASK) | stamp);
+    }
+
+    /// Switches between LRU stamps (`None`) and LFU counters (`Some((log
+    /// factor, decay time in minutes))`), as the maxmemory policy changes.
+    /// Existing entries keep their bits, which the new mode reads as its own
+    /// until they are touched again (Redis does the same).
+    pub fn set_lfu(&mut self, lfu: Option<(u32, u32)>) {
+        self.lfu = lfu.map(|(log_factor, decay_minutes)| LfuParams {
+            log_factor,
+            decay_minutes,
+        });
+    }
+
+    /// Whether the database keeps LFU counters instead of LRU stamps.
+    pub fn tracks_lfu(&self) -> bool {
+        self.lfu.is_some()
+    }
+
+    /// The LFU counter of an entry as OBJECT FREQ shows it: decayed for the
+    /// time since its last decrement, without recording an access.
+    pub fn lfu_freq(&self, id: EntryId, now: i64) -> u32 {
+        let decay = self.lfu.map_or(1, |p| p.decay_minutes);
+        lfu_decayed(self.dict.meta(id) & LRU_MASK, now, decay)
+    }
+
+    /// Sets the access bits (LRU stamp or LFU data, as `lru` returns them) of
+    /// an entry: RENAME and MOVE carry them over, as Redis moves the object.
+    pub fn set_access_bits(&mut self, id: EntryId, bits: u32) {
+        let m = self.dict.meta(id);
+        self.dict.set_meta(id, (m & !LRU_MASK) | (bits & LRU_MASK));
+    }
+
+    /// The LRU clock stamp of an entry (its LFU data with LFU tracking).
     pub fn lru(&self, id: EntryId) -> u32 {
         self.dict.meta(id) & LRU_MASK
     }
@@ -153,12 +252,12 @@ impl Db {
     pub fn set(&mut self, key: &[u8], val: Value, keep_ttl: bool, now: i64) -> EntryId {
         if let Some(id) = self.dict.find(key) {
             *self.dict.value_mut(id) = val;
-            let mut m = self.dict.meta(id);
+            let m = self.dict.meta(id);
             if !keep_ttl && m & META_EXPIRE != 0 {
                 self.expires.remove(id);
-                m &= !META_EXPIRE;
+                self.dict.set_meta(id, m & !META_EXPIRE);
             }
-            self.dict.set_meta(id, (m & !LRU_MASK) | lru_clock(now));
+            self.touch_id(id, now);
             id
         } else {
             self.add(key, val, now)
@@ -168,7 +267,11 @@ impl Db {
     /// Adds a key that must not exist (callers looked it up first).
     pub fn add(&mut self, key: &[u8], val: Value, now: i64) -> EntryId {
         let id = self.dict.insert_new(SmallBytes::from_slice(key), val);
-        self.dict.set_meta(id, lru_clock(now));
+        let stamp = match self.lfu {
+            Some(_) => (lfu_minutes(now) << 8) | LFU_INIT_VAL,
+            None => lru_clock(now),
+        };
+        self.dict.set_meta(id, stamp);
         id
     }
 
@@ -343,9 +446,66 @@ impl Db {
     }
 }
 
+/// Unix minutes, modulo 2^16 (the LFU decrement time).
+fn lfu_minutes(now_ms: i64) -> u32 {
+    ((now_ms / 60_000) as u32) & 0xffff
+}
+
+/// The LFU counter in `data` (ldt << 8 | counter) after one decrement per
+/// `decay_minutes` elapsed since its ldt (none when `decay_minutes` is 0).
+fn lfu_decayed(data: u32, now_ms: i64, decay_minutes: u32) -> u32 {
+    let ldt = (data >> 8) & 0xffff;
+    let counter = data & 0xff;
+    let now = lfu_minutes(now_ms);
+    let elapsed = if now >= ldt {
+        now - ldt
+    } else {
+        65535 - ldt + now
+    };
+    match elapsed.checked_div(decay_minutes) {
+        Some(periods) => counter.saturating_sub(periods),
+        None => counter,
+    }
+}
+
 fn xorshift(x: &mut u64) -> u64 {
     *x ^= *x << 13;
     *x ^= *x >> 7;
     *x ^= *x << 17;
     *x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lfu_counter_starts_at_init_grows_and_decays() {
+        let mut db = Db::new(0);
+        db.set_lfu(Some((10, 1)));
+        let now = 1_700_000_000_000;
+        let id = db.add(b"k", Value::string(b"v"), now);
+        assert_eq!(db.lfu_freq(id, now), LFU_INIT_VAL);
+        // At the initial value an access always counts.
+        db.lookup(b"k", now).unwrap();
+        assert_eq!(db.lfu_freq(id, now), LFU_INIT_VAL + 1);
+        for _ in 0..10_000 {
+            db.lookup(b"k", now);
+        }
+        let f = db.lfu_freq(id, now);
+        assert!(f > LFU_INIT_VAL + 1 && f < 255, "{f}");
+        // One decrement per minute without access.
+        assert_eq!(db.lfu_freq(id, now + 3 * 60_000), f - 3);
+        assert_eq!(db.lfu_freq(id, now + 1000 * 60_000), 0);
+    }
+
+    #[test]
+    fn lru_mode_stamps_the_clock() {
+        let mut db = Db::new(0);
+        let id = db.add(b"k", Value::string(b"v"), 5_000);
+        assert_eq!(db.lru(id), lru_clock(5_000));
+        db.lookup(b"k", 9_000).unwrap();
+        assert_eq!(db.lru(id), lru_clock(9_000));
+        assert!(!db.tracks_lfu());
+    }
 }
