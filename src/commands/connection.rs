@@ -35,6 +35,9 @@ fn select(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let Some(n) = parse_i64(args.get(1)) else {
         return err(NOT_INTEGER);
     };
+    if i32::try_from(n).is_err() {
+        return err(INT_RANGE);
+    }
     if n < 0 || n as usize >= ctx.srv.dbs.len() {
         return err(DB_INDEX_RANGE);
     }
@@ -48,6 +51,9 @@ fn select(ctx: &mut Ctx, args: &Args) -> CmdResult {
 pub fn valid_client_name(name: &[u8]) -> bool {
     name.iter().all(|&c| (b'!'..=b'~').contains(&c))
 }
+
+/// Redis's reply to a database index outside the 32-bit range.
+const INT_RANGE: &str = "ERR value is out of range, value must between -2147483648 and 2147483647";
 
 const BAD_NAME: &str = "ERR Client names cannot contain spaces, newlines or special characters.";
 

@@ -46,7 +46,7 @@ pub fn reply_help(out: &mut ReplyBuf, command: &str, lines: &[&str]) {
         out.status(l);
     }
     out.status("HELP");
-    out.status("    Print this help.");
+    out.status("    Prints this help.");
 }
 
 // ---------------------------------------------------------------------------
