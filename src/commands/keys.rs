@@ -492,14 +492,15 @@ fn copy(ctx: &mut Ctx, args: &Args) -> CmdResult {
             i += 1;
         } else if args.is(i, "db") && i + 1 < args.len() {
             let n = int32_arg(args.get(i + 1))?;
+            // Checked as soon as it is read: a later bad option is not reached.
             dst_db = usize::try_from(n).unwrap_or(usize::MAX);
+            if dst_db >= ctx.srv.dbs.len() {
+                return err(DB_INDEX_RANGE);
+            }
             i += 2;
         } else {
             return err(SYNTAX);
         }
-    }
-    if dst_db >= ctx.srv.dbs.len() {
-        return err(DB_INDEX_RANGE);
     }
     let (src, dst) = (args.get(1), args.get(2));
     if dst_db == ctx.db && src == dst {

@@ -379,8 +379,10 @@ fn round_u128(r: u128, e: i64, sticky: bool, f: &Format) -> Rounded {
     let top = e + bl - 1;
     let lsb = (top - (i64::from(f.bits) - 1)).max(f.min_lsb);
     let shift = lsb - e;
-    let (mut mant, mut exp) = if shift <= 0 {
-        ((r << (-shift) as u32) as u64, lsb)
+    // The rounded mantissa is kept in 128 bits: rounding up a 64-bit run of
+    // ones carries into bit 64 (e.g. -2^63 + 0.1 rounds to -2^63).
+    let (mut mant, mut exp): (u128, i64) = if shift <= 0 {
+        (r << (-shift) as u32, lsb)
     } else if shift > 127 {
         // Far below half of the smallest unit.
         (0, lsb)
@@ -389,15 +391,16 @@ fn round_u128(r: u128, e: i64, sticky: bool, f: &Format) -> Rounded {
         let rem = r & ((1u128 << shift) - 1);
         let half = 1u128 << (shift - 1);
         let up = rem > half || (rem == half && (sticky || kept & 1 == 1));
-        ((kept + u128::from(up)) as u64, lsb)
+        (kept + u128::from(up), lsb)
     };
     if mant == 0 {
         return Rounded::Zero;
     }
-    if 64 - mant.leading_zeros() > f.bits {
+    if 128 - mant.leading_zeros() > f.bits {
         mant >>= 1;
         exp += 1;
     }
+    let mant = mant as u64;
     let top = exp + 63 - i64::from(mant.leading_zeros());
     if top >= f.overflow {
         return Rounded::Overflow;
@@ -1161,5 +1164,19 @@ mod tests {
         assert!(parse_long_double(long_ok.as_bytes()).is_some());
         // Overflow of a sum.
         assert_eq!(incr("1.1e4932", "1.1e4932").as_deref(), Some("inf"));
+    }
+
+    #[test]
+    fn long_double_rounding_carries_into_a_new_bit() {
+        let a = LongDouble::from_i64(i64::MIN);
+        let Some(LongDoubleValue::Finite(b)) = parse_long_double(b"0.1") else {
+            panic!("0.1 parses");
+        };
+        let LongDoubleValue::Finite(sum) = a.sum(b) else {
+            panic!("finite sum");
+        };
+        let mut out = Vec::new();
+        sum.fmt_human(&mut out);
+        assert_eq!(out, b"-9223372036854775808");
     }
 }
