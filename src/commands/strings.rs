@@ -1453,6 +1453,58 @@ mod tests {
         }
     }
 
+    #[test]
+    fn key_spec_flags_match_command_info() {
+        // Key spec flags of COMMAND INFO <name> on redis-server 7.0.15.
+        let want = [
+            ("append", "RW insert"),
+            ("decr", "RW access update"),
+            ("get", "RO access"),
+            ("getdel", "RW access delete"),
+            ("getex", "RW access update"),
+            ("getset", "RW access update"),
+            ("lcs", "RO access"),
+            ("mget", "RO access"),
+            ("mset", "OW update"),
+            ("msetnx", "OW insert"),
+            ("psetex", "OW update"),
+            ("set", "RW access update variable_flags"),
+            ("setex", "OW update"),
+            ("setnx", "OW insert"),
+            ("setrange", "RW update"),
+            ("strlen", "RO"),
+            ("substr", "RO access"),
+        ];
+        for (name, flags) in want {
+            let row = COMMANDS.iter().find(|c| c.name == name).unwrap();
+            let specs = row.key_specs_of();
+            assert_eq!(specs.as_slice().len(), 1, "{name}");
+            let got: Vec<&str> = specs.as_slice()[0].flags.names().collect();
+            assert_eq!(got.join(" "), flags, "{name}");
+        }
+    }
+
+    #[test]
+    fn set_key_flags_follow_get() {
+        let flags = |argv: &[&[u8]]| {
+            let mut buf = Vec::new();
+            let mut ranges = Vec::new();
+            for a in argv {
+                ranges.push((buf.len(), buf.len() + a.len()));
+                buf.extend_from_slice(a);
+            }
+            set_key_flags(&Args::new(&buf, &ranges))
+        };
+        assert_eq!(flags(&[b"set", b"k", b"v"]), OW_UPDATE);
+        assert_eq!(flags(&[b"set", b"k", b"get"]), OW_UPDATE);
+        assert_eq!(flags(&[b"set", b"k", b"v", b"getx"]), OW_UPDATE);
+        assert_eq!(flags(&[b"set", b"k", b"v", b"GeT"]), RW_ACCESS_UPDATE);
+        assert_eq!(
+            flags(&[b"set", b"k", b"v", b"ex", b"get"]),
+            RW_ACCESS_UPDATE
+        );
+    }
+
     /// Runs one handler on a bare server state; returns the reply bytes and
     /// the dirty count.
     fn run(
