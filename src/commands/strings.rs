@@ -15,7 +15,10 @@
 //! GET writes the reply straight from the stored bytes (or the digits of an int),
 //! INCR replaces an int in place.
 
-use super::table::{Acl, Args, CommandSpec, Flags, Group, Keys, BASE};
+use super::table::{
+    Acl, Arg, ArgFlags, ArgType, Args, CommandSpec, DocFlags, Flags, Group, KeyFlags, Keys, ARG,
+    BASE,
+};
 use super::Ctx;
 use crate::error::{
     err, invalid_expire, CmdError, CmdResult, NAN_OR_INF, NOT_FLOAT, NOT_INTEGER, OFFSET_RANGE,
@@ -789,12 +792,166 @@ const STRING_CMD: CommandSpec = CommandSpec {
     ..BASE
 };
 
+// Key spec flags (COMMAND INFO, COMMAND GETKEYSANDFLAGS), as redis-server
+// 7.0 reports them for each command. Commands not listed get the defaults
+// derived from their command flags (RO+access or RW+access+update).
+
+/// Read, then written in place without being returned (APPEND).
+const RW_INSERT: KeyFlags = KeyFlags::RW.or(KeyFlags::INSERT);
+/// Read, written in place, value not returned (SETRANGE).
+const RW_UPDATE: KeyFlags = KeyFlags::RW.or(KeyFlags::UPDATE);
+/// Read, changed and returned (INCR, GETSET, GETEX...).
+const RW_ACCESS_UPDATE: KeyFlags = KeyFlags::RW.or(KeyFlags::ACCESS).or(KeyFlags::UPDATE);
+/// Read, returned, then removed (GETDEL).
+const RW_ACCESS_DELETE: KeyFlags = KeyFlags::RW.or(KeyFlags::ACCESS).or(KeyFlags::DELETE);
+/// Replaced without being read (SET without GET, SETEX, MSET).
+const OW_UPDATE: KeyFlags = KeyFlags::OW.or(KeyFlags::UPDATE);
+/// Written only when absent, never read (SETNX, MSETNX).
+const OW_INSERT: KeyFlags = KeyFlags::OW.or(KeyFlags::INSERT);
+
+/// SET's key spec: RW+access+update in COMMAND INFO, flagged variable.
+const SET_KEY_FLAGS: KeyFlags = RW_ACCESS_UPDATE.or(KeyFlags::VARIABLE_FLAGS);
+
+/// The flags SET's key really gets on one command line: with a GET word
+/// anywhere after the value, the old value is read and returned; otherwise
+/// the key is only overwritten. Like redis-server, any argument from the
+/// third on equal to GET counts (even one that is the value of EX).
+fn set_key_flags(args: &Args) -> KeyFlags {
+    if args.iter_from(3).any(|a| a.eq_ignore_ascii_case(b"get")) {
+        RW_ACCESS_UPDATE
+    } else {
+        OW_UPDATE
+    }
+}
+
+// Documented arguments (COMMAND DOCS): names, types, tokens and flags as
+// redis-server 7.0 reports them.
+
+const KEY: Arg = Arg {
+    name: "key",
+    kind: ArgType::Key(0),
+    ..ARG
+};
+const VALUE: Arg = Arg {
+    name: "value",
+    ..ARG
+};
+const fn int_arg(name: &'static str) -> Arg {
+    Arg {
+        name,
+        kind: ArgType::Integer,
+        ..ARG
+    }
+}
+const fn token_arg(name: &'static str, kind: ArgType, token: &'static str) -> Arg {
+    Arg {
+        name,
+        kind,
+        token,
+        ..ARG
+    }
+}
+const fn since(a: Arg, version: &'static str) -> Arg {
+    Arg {
+        since: version,
+        ..a
+    }
+}
+const fn optional(a: Arg) -> Arg {
+    Arg {
+        flags: ArgFlags::OPTIONAL,
+        ..a
+    }
+}
+
+const ARGS_KEY: &[Arg] = &[KEY];
+const ARGS_KEY_VALUE: &[Arg] = &[KEY, VALUE];
+const ARGS_RANGE: &[Arg] = &[KEY, int_arg("start"), int_arg("end")];
+const ARGS_PAIRS: &[Arg] = &[Arg {
+    name: "key_value",
+    kind: ArgType::Block,
+    flags: ArgFlags::MULTIPLE,
+    args: ARGS_KEY_VALUE,
+    ..ARG
+}];
+
+const EX: Arg = token_arg("seconds", ArgType::Integer, "EX");
+const PX: Arg = token_arg("milliseconds", ArgType::Integer, "PX");
+const EXAT: Arg = token_arg("unix-time-seconds", ArgType::UnixTime, "EXAT");
+const PXAT: Arg = token_arg("unix-time-milliseconds", ArgType::UnixTime, "PXAT");
+
+const GETEX_ARGS: &[Arg] = &[
+    KEY,
+    optional(Arg {
+        name: "expiration",
+        kind: ArgType::OneOf,
+        args: &[
+            EX,
+            PX,
+            EXAT,
+            PXAT,
+            token_arg("persist", ArgType::PureToken, "PERSIST"),
+        ],
+        ..ARG
+    }),
+];
+
+const SET_ARGS: &[Arg] = &[
+    KEY,
+    VALUE,
+    optional(since(
+        Arg {
+            name: "condition",
+            kind: ArgType::OneOf,
+            args: &[
+                token_arg("nx", ArgType::PureToken, "NX"),
+                token_arg("xx", ArgType::PureToken, "XX"),
+            ],
+            ..ARG
+        },
+        "2.6.12",
+    )),
+    optional(since(token_arg("get", ArgType::PureToken, "GET"), "6.2.0")),
+    optional(Arg {
+        name: "expiration",
+        kind: ArgType::OneOf,
+        args: &[
+            since(EX, "2.6.12"),
+            since(PX, "2.6.12"),
+            since(EXAT, "6.2.0"),
+            since(PXAT, "6.2.0"),
+            since(token_arg("keepttl", ArgType::PureToken, "KEEPTTL"), "6.0.0"),
+        ],
+        ..ARG
+    }),
+];
+
+const LCS_ARGS: &[Arg] = &[
+    Arg {
+        name: "key1",
+        ..KEY
+    },
+    Arg {
+        name: "key2",
+        ..KEY
+    },
+    optional(token_arg("len", ArgType::PureToken, "LEN")),
+    optional(token_arg("idx", ArgType::PureToken, "IDX")),
+    optional(token_arg("len", ArgType::Integer, "MINMATCHLEN")),
+    optional(token_arg(
+        "withmatchlen",
+        ArgType::PureToken,
+        "WITHMATCHLEN",
+    )),
+];
+
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "get",
         arity: 2,
         flags: RO_FAST,
         summary: "Returns the string value of a key.",
+        arguments: ARGS_KEY,
         handler: get,
         ..STRING_CMD
     },
@@ -803,6 +960,17 @@ pub const COMMANDS: &[CommandSpec] = &[
         arity: -3,
         flags: W_DENYOOM,
         summary: "Sets a key to a string value, with optional expiry and conditions.",
+        key_flags: SET_KEY_FLAGS,
+        key_flags_fn: Some(set_key_flags),
+        // Redis's exact note text: COMMAND INFO replies must match byte for byte.
+        key_notes: "RW and ACCESS due to the optional `GET` argument",
+        history: &[
+            ("2.6.12", "EX, PX, NX and XX options."),
+            ("6.0.0", "KEEPTTL option."),
+            ("6.2.0", "GET, EXAT and PXAT options."),
+            ("7.0.0", "NX and GET may be given together."),
+        ],
+        arguments: SET_ARGS,
         handler: set,
         ..STRING_CMD
     },
@@ -811,6 +979,8 @@ pub const COMMANDS: &[CommandSpec] = &[
         arity: 3,
         flags: W_DENYOOM_FAST,
         summary: "Sets a key only when it does not exist.",
+        key_flags: OW_INSERT,
+        arguments: ARGS_KEY_VALUE,
         handler: setnx,
         ..STRING_CMD
     },
@@ -820,6 +990,8 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: W_DENYOOM,
         since: "2.0.0",
         summary: "Sets a key with a time to live in seconds.",
+        key_flags: OW_UPDATE,
+        arguments: &[KEY, int_arg("seconds"), VALUE],
         handler: setex,
         ..STRING_CMD
     },
@@ -829,6 +1001,8 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: W_DENYOOM,
         since: "2.6.0",
         summary: "Sets a key with a time to live in milliseconds.",
+        key_flags: OW_UPDATE,
+        arguments: &[KEY, int_arg("milliseconds"), VALUE],
         handler: psetex,
         ..STRING_CMD
     },
@@ -837,6 +1011,11 @@ pub const COMMANDS: &[CommandSpec] = &[
         arity: 3,
         flags: W_DENYOOM_FAST,
         summary: "Sets a key and returns its previous value.",
+        key_flags: RW_ACCESS_UPDATE,
+        doc_flags: DocFlags::DEPRECATED,
+        deprecated_since: "6.2.0",
+        replaced_by: "`SET` with the `!GET` argument",
+        arguments: ARGS_KEY_VALUE,
         handler: getset,
         ..STRING_CMD
     },
@@ -846,6 +1025,8 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: Flags::WRITE.or(Flags::FAST),
         since: "6.2.0",
         summary: "Returns the value of a key and deletes the key.",
+        key_flags: RW_ACCESS_DELETE,
+        arguments: ARGS_KEY,
         handler: getdel,
         ..STRING_CMD
     },
@@ -855,6 +1036,10 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: Flags::WRITE.or(Flags::FAST),
         since: "6.2.0",
         summary: "Returns the value of a key, optionally changing its expiry.",
+        key_flags: RW_ACCESS_UPDATE,
+        // Redis's exact note text: COMMAND INFO replies must match byte for byte.
+        key_notes: "RW and UPDATE because it changes the TTL",
+        arguments: GETEX_ARGS,
         handler: getex,
         ..STRING_CMD
     },
@@ -865,6 +1050,11 @@ pub const COMMANDS: &[CommandSpec] = &[
         keys: Keys::ALL,
         summary: "Returns the values of several keys.",
         complexity: "O(N) where N is the number of keys",
+        tips: &["request_policy:multi_shard"],
+        arguments: &[Arg {
+            flags: ArgFlags::MULTIPLE,
+            ..KEY
+        }],
         handler: mget,
         ..STRING_CMD
     },
@@ -876,6 +1066,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         since: "1.0.1",
         summary: "Sets several keys to values.",
         complexity: "O(N) where N is the number of keys",
+        key_flags: OW_UPDATE,
+        tips: &[
+            "request_policy:multi_shard",
+            "response_policy:all_succeeded",
+        ],
+        arguments: ARGS_PAIRS,
         handler: mset,
         ..STRING_CMD
     },
@@ -887,6 +1083,9 @@ pub const COMMANDS: &[CommandSpec] = &[
         since: "1.0.1",
         summary: "Sets several keys only when none of them exists.",
         complexity: "O(N) where N is the number of keys",
+        key_flags: OW_INSERT,
+        tips: &["request_policy:multi_shard", "response_policy:agg_min"],
+        arguments: ARGS_PAIRS,
         handler: msetnx,
         ..STRING_CMD
     },
@@ -896,6 +1095,8 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: W_DENYOOM_FAST,
         since: "2.0.0",
         summary: "Appends a string to the value of a key, creating it if needed.",
+        key_flags: RW_INSERT,
+        arguments: ARGS_KEY_VALUE,
         handler: append,
         ..STRING_CMD
     },
@@ -905,6 +1106,8 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: RO_FAST,
         since: "2.2.0",
         summary: "Returns the length in bytes of a string value.",
+        key_flags: KeyFlags::RO,
+        arguments: ARGS_KEY,
         handler: strlen,
         ..STRING_CMD
     },
@@ -915,6 +1118,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         since: "2.4.0",
         summary: "Returns a byte range of a string value.",
         complexity: "O(N) where N is the length of the returned string",
+        arguments: ARGS_RANGE,
         handler: getrange,
         ..STRING_CMD
     },
@@ -924,6 +1128,10 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: Flags::READONLY,
         summary: "Returns a byte range of a string value (old name of GETRANGE).",
         complexity: "O(N) where N is the length of the returned string",
+        doc_flags: DocFlags::DEPRECATED,
+        deprecated_since: "2.0.0",
+        replaced_by: "`GETRANGE`",
+        arguments: ARGS_RANGE,
         handler: getrange,
         ..STRING_CMD
     },
@@ -934,6 +1142,8 @@ pub const COMMANDS: &[CommandSpec] = &[
         since: "2.2.0",
         summary: "Overwrites part of a string value at an offset, padding with zeros.",
         complexity: "O(1), not counting the time to copy the new string",
+        key_flags: RW_UPDATE,
+        arguments: &[KEY, int_arg("offset"), VALUE],
         handler: setrange,
         ..STRING_CMD
     },
@@ -942,6 +1152,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         arity: 2,
         flags: W_DENYOOM_FAST,
         summary: "Adds one to the integer value of a key.",
+        arguments: ARGS_KEY,
         handler: incr,
         ..STRING_CMD
     },
@@ -950,6 +1161,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         arity: 2,
         flags: W_DENYOOM_FAST,
         summary: "Subtracts one from the integer value of a key.",
+        arguments: ARGS_KEY,
         handler: decr,
         ..STRING_CMD
     },
@@ -958,6 +1170,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         arity: 3,
         flags: W_DENYOOM_FAST,
         summary: "Adds an integer to the integer value of a key.",
+        arguments: &[KEY, int_arg("increment")],
         handler: incrby,
         ..STRING_CMD
     },
@@ -966,6 +1179,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         arity: 3,
         flags: W_DENYOOM_FAST,
         summary: "Subtracts an integer from the integer value of a key.",
+        arguments: &[KEY, int_arg("decrement")],
         handler: decrby,
         ..STRING_CMD
     },
@@ -975,6 +1189,14 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: W_DENYOOM_FAST,
         since: "2.6.0",
         summary: "Adds a floating point number to the value of a key.",
+        arguments: &[
+            KEY,
+            Arg {
+                name: "increment",
+                kind: ArgType::Double,
+                ..ARG
+            },
+        ],
         handler: incrbyfloat,
         ..STRING_CMD
     },
@@ -986,6 +1208,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         since: "7.0.0",
         summary: "Finds the longest common subsequence of two string values.",
         complexity: "O(N*M) where N and M are the lengths of the two strings",
+        arguments: LCS_ARGS,
         handler: lcs_cmd,
         ..STRING_CMD
     },
@@ -1228,6 +1451,58 @@ mod tests {
                 .collect();
             assert_eq!(a.join(" "), acl, "{name}");
         }
+    }
+
+    #[test]
+    fn key_spec_flags_match_command_info() {
+        // Key spec flags of COMMAND INFO <name> on redis-server 7.0.15.
+        let want = [
+            ("append", "RW insert"),
+            ("decr", "RW access update"),
+            ("get", "RO access"),
+            ("getdel", "RW access delete"),
+            ("getex", "RW access update"),
+            ("getset", "RW access update"),
+            ("lcs", "RO access"),
+            ("mget", "RO access"),
+            ("mset", "OW update"),
+            ("msetnx", "OW insert"),
+            ("psetex", "OW update"),
+            ("set", "RW access update variable_flags"),
+            ("setex", "OW update"),
+            ("setnx", "OW insert"),
+            ("setrange", "RW update"),
+            ("strlen", "RO"),
+            ("substr", "RO access"),
+        ];
+        for (name, flags) in want {
+            let row = COMMANDS.iter().find(|c| c.name == name).unwrap();
+            let specs = row.key_specs_of();
+            assert_eq!(specs.as_slice().len(), 1, "{name}");
+            let got: Vec<&str> = specs.as_slice()[0].flags.names().collect();
+            assert_eq!(got.join(" "), flags, "{name}");
+        }
+    }
+
+    #[test]
+    fn set_key_flags_follow_get() {
+        let flags = |argv: &[&[u8]]| {
+            let mut buf = Vec::new();
+            let mut ranges = Vec::new();
+            for a in argv {
+                ranges.push((buf.len(), buf.len() + a.len()));
+                buf.extend_from_slice(a);
+            }
+            set_key_flags(&Args::new(&buf, &ranges))
+        };
+        assert_eq!(flags(&[b"set", b"k", b"v"]), OW_UPDATE);
+        assert_eq!(flags(&[b"set", b"k", b"get"]), OW_UPDATE);
+        assert_eq!(flags(&[b"set", b"k", b"v", b"getx"]), OW_UPDATE);
+        assert_eq!(flags(&[b"set", b"k", b"v", b"GeT"]), RW_ACCESS_UPDATE);
+        assert_eq!(
+            flags(&[b"set", b"k", b"v", b"ex", b"get"]),
+            RW_ACCESS_UPDATE
+        );
     }
 
     /// Runs one handler on a bare server state; returns the reply bytes and
