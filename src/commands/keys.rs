@@ -14,7 +14,10 @@
 //!
 //! `parse_cursor` and `reply_scan` are public for the HSCAN/SSCAN/ZSCAN family.
 
-use super::table::{Acl, Args, CommandSpec, Flags, Keys, BASE};
+use super::table::{
+    Acl, Arg, ArgFlags, ArgType, Args, BeginSearch, CommandSpec, FindKeys, Flags, KeyFlags,
+    KeySpec, Keys, ARG, BASE,
+};
 use super::Ctx;
 use crate::error::{
     err, invalid_expire, CmdError, CmdResult, DB_INDEX_RANGE, NOT_INTEGER, NO_SUCH_KEY,
@@ -646,6 +649,97 @@ const KEY2: Keys = Keys {
     step: 1,
 };
 
+// Key flags as Redis declares them for these commands (COMMAND INFO key specs,
+// COMMAND GETKEYSANDFLAGS): the defaults derived from read/write do not fit.
+/// The key is only read, not even its value (EXISTS, TYPE, OBJECT...).
+const KF_RO: KeyFlags = KeyFlags::RO;
+/// The key's value is read (its TTL, or the value itself).
+const KF_RO_ACCESS: KeyFlags = KeyFlags::RO.or(KeyFlags::ACCESS);
+/// The key's metadata (its TTL) is changed.
+const KF_RW_UPDATE: KeyFlags = KeyFlags::RW.or(KeyFlags::UPDATE);
+/// The key is removed.
+const KF_RM_DELETE: KeyFlags = KeyFlags::RM.or(KeyFlags::DELETE);
+
+/// A key spec for the single key at argument `index`.
+const fn key_at(index: i32, flags: KeyFlags) -> KeySpec {
+    KeySpec {
+        notes: "",
+        flags,
+        begin: BeginSearch::Index(index),
+        find: FindKeys::Range {
+            lastkey: 0,
+            keystep: 1,
+            limit: 0,
+        },
+    }
+}
+
+/// Commands run on every shard whose counts are summed (DEL, EXISTS...).
+const MULTI_SHARD_SUM: &[&str] = &["request_policy:multi_shard", "response_policy:agg_sum"];
+const NONDETERMINISTIC: &[&str] = &["nondeterministic_output"];
+
+const KEY_ARG: Arg = Arg {
+    name: "key",
+    kind: ArgType::Key(0),
+    ..ARG
+};
+const ONE_KEY: &[Arg] = &[KEY_ARG];
+const MANY_KEYS: &[Arg] = &[Arg {
+    flags: ArgFlags::MULTIPLE,
+    ..KEY_ARG
+}];
+const RENAME_ARGS: &[Arg] = &[
+    KEY_ARG,
+    Arg {
+        name: "newkey",
+        kind: ArgType::Key(1),
+        ..ARG
+    },
+];
+
+/// The NX/XX/GT/LT condition of the EXPIRE family.
+const EXPIRE_CONDITION: Arg = Arg {
+    name: "condition",
+    kind: ArgType::OneOf,
+    since: "7.0.0",
+    flags: ArgFlags::OPTIONAL,
+    args: &[
+        Arg {
+            name: "nx",
+            kind: ArgType::PureToken,
+            token: "NX",
+            ..ARG
+        },
+        Arg {
+            name: "xx",
+            kind: ArgType::PureToken,
+            token: "XX",
+            ..ARG
+        },
+        Arg {
+            name: "gt",
+            kind: ArgType::PureToken,
+            token: "GT",
+            ..ARG
+        },
+        Arg {
+            name: "lt",
+            kind: ArgType::PureToken,
+            token: "LT",
+            ..ARG
+        },
+    ],
+    ..ARG
+};
+const EXPIRE_HISTORY: &[(&str, &str)] = &[(
+    "7.0.0",
+    "Accepts a condition: NX, XX, GT or LT on the current TTL.",
+)];
+const TTL_HISTORY: &[(&str, &str)] = &[(
+    "2.8.0",
+    "A missing key gives -2; -1 now only means a key without TTL.",
+)];
+
 const OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "encoding",
@@ -653,8 +747,11 @@ const OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
         flags: Flags::READONLY,
         acl: KS,
         keys: KEY2,
+        key_flags: KF_RO,
+        tips: NONDETERMINISTIC,
         since: "2.2.3",
         summary: "Tells how the value of a key is stored internally.",
+        arguments: ONE_KEY,
         handler: object_encoding,
         ..BASE
     },
@@ -664,8 +761,11 @@ const OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
         flags: Flags::READONLY,
         acl: KS,
         keys: KEY2,
+        key_flags: KF_RO,
+        tips: NONDETERMINISTIC,
         since: "4.0.0",
         summary: "Returns the logarithmic access counter of a key (LFU policies).",
+        arguments: ONE_KEY,
         handler: object_freq,
         ..BASE
     },
@@ -675,8 +775,11 @@ const OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
         flags: Flags::READONLY,
         acl: KS,
         keys: KEY2,
+        key_flags: KF_RO,
+        tips: NONDETERMINISTIC,
         since: "2.2.3",
         summary: "Returns the seconds since a key was last accessed.",
+        arguments: ONE_KEY,
         handler: object_idletime,
         ..BASE
     },
@@ -686,8 +789,11 @@ const OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
         flags: Flags::READONLY,
         acl: KS,
         keys: KEY2,
+        key_flags: KF_RO,
+        tips: NONDETERMINISTIC,
         since: "2.2.3",
         summary: "Returns how many references the value of a key has.",
+        arguments: ONE_KEY,
         handler: object_refcount,
         ..BASE
     },
@@ -710,8 +816,11 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: Flags::WRITE,
         acl: KS,
         keys: Keys::ALL,
+        key_flags: KF_RM_DELETE,
+        tips: MULTI_SHARD_SUM,
         summary: "Deletes keys; returns how many existed.",
-        complexity: "O(N) where N is the number of keys that will be removed.",
+        complexity: "O(N) for N keys, plus O(M) for each non-string value of M elements.",
+        arguments: MANY_KEYS,
         handler: del,
         ..BASE
     },
@@ -721,9 +830,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: W_FAST,
         acl: KS,
         keys: Keys::ALL,
+        key_flags: KF_RM_DELETE,
+        tips: MULTI_SHARD_SUM,
         since: "4.0.0",
         summary: "Deletes keys, freeing their memory out of the way of the caller.",
-        complexity: "O(1) for each key removed regardless of its size.",
+        complexity: "O(1) per key; large values are freed in the background.",
+        arguments: MANY_KEYS,
         handler: del,
         ..BASE
     },
@@ -733,8 +845,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: R_FAST,
         acl: KS,
         keys: Keys::ALL,
+        key_flags: KF_RO,
+        tips: MULTI_SHARD_SUM,
         summary: "Counts how many of the named keys exist (repeats count again).",
-        complexity: "O(N) where N is the number of keys to check.",
+        complexity: "O(N) for N keys.",
+        history: &[("3.0.3", "Takes several keys and counts those that exist.")],
+        arguments: MANY_KEYS,
         handler: exists,
         ..BASE
     },
@@ -744,9 +860,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: R_FAST,
         acl: KS,
         keys: Keys::ALL,
+        key_flags: KF_RO,
+        tips: MULTI_SHARD_SUM,
         since: "3.2.1",
         summary: "Refreshes the access time of keys; returns how many exist.",
-        complexity: "O(N) where N is the number of keys that will be touched.",
+        complexity: "O(N) for N keys.",
+        arguments: MANY_KEYS,
         handler: touch,
         ..BASE
     },
@@ -756,7 +875,9 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: R_FAST,
         acl: KS,
         keys: Keys::ONE,
+        key_flags: KF_RO,
         summary: "Returns the type of the value of a key, or none.",
+        arguments: ONE_KEY,
         handler: type_cmd,
         ..BASE
     },
@@ -766,7 +887,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: W_FAST,
         acl: KS,
         keys: Keys::ONE,
+        key_flags: KF_RW_UPDATE,
         summary: "Sets a key's time to live in seconds.",
+        history: EXPIRE_HISTORY,
+        arguments: &[
+            KEY_ARG,
+            Arg {
+                name: "seconds",
+                kind: ArgType::Integer,
+                ..ARG
+            },
+            EXPIRE_CONDITION,
+        ],
         handler: expire,
         ..BASE
     },
@@ -776,8 +908,19 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: W_FAST,
         acl: KS,
         keys: Keys::ONE,
+        key_flags: KF_RW_UPDATE,
         since: "2.6.0",
         summary: "Sets a key's time to live in milliseconds.",
+        history: EXPIRE_HISTORY,
+        arguments: &[
+            KEY_ARG,
+            Arg {
+                name: "milliseconds",
+                kind: ArgType::Integer,
+                ..ARG
+            },
+            EXPIRE_CONDITION,
+        ],
         handler: pexpire,
         ..BASE
     },
@@ -787,8 +930,19 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: W_FAST,
         acl: KS,
         keys: Keys::ONE,
+        key_flags: KF_RW_UPDATE,
         since: "1.2.0",
         summary: "Sets the unix time, in seconds, at which a key expires.",
+        history: EXPIRE_HISTORY,
+        arguments: &[
+            KEY_ARG,
+            Arg {
+                name: "unix-time-seconds",
+                kind: ArgType::UnixTime,
+                ..ARG
+            },
+            EXPIRE_CONDITION,
+        ],
         handler: expireat,
         ..BASE
     },
@@ -798,8 +952,19 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: W_FAST,
         acl: KS,
         keys: Keys::ONE,
+        key_flags: KF_RW_UPDATE,
         since: "2.6.0",
         summary: "Sets the unix time, in milliseconds, at which a key expires.",
+        history: EXPIRE_HISTORY,
+        arguments: &[
+            KEY_ARG,
+            Arg {
+                name: "unix-time-milliseconds",
+                kind: ArgType::UnixTime,
+                ..ARG
+            },
+            EXPIRE_CONDITION,
+        ],
         handler: pexpireat,
         ..BASE
     },
@@ -809,8 +974,10 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: R_FAST,
         acl: KS,
         keys: Keys::ONE,
+        key_flags: KF_RO_ACCESS,
         since: "7.0.0",
         summary: "Returns the unix time, in seconds, at which a key expires.",
+        arguments: ONE_KEY,
         handler: expiretime,
         ..BASE
     },
@@ -820,8 +987,10 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: R_FAST,
         acl: KS,
         keys: Keys::ONE,
+        key_flags: KF_RO_ACCESS,
         since: "7.0.0",
         summary: "Returns the unix time, in milliseconds, at which a key expires.",
+        arguments: ONE_KEY,
         handler: pexpiretime,
         ..BASE
     },
@@ -831,8 +1000,10 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: W_FAST,
         acl: KS,
         keys: Keys::ONE,
+        key_flags: KF_RW_UPDATE,
         since: "2.2.0",
         summary: "Removes the time to live of a key.",
+        arguments: ONE_KEY,
         handler: persist,
         ..BASE
     },
@@ -842,7 +1013,11 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: R_FAST,
         acl: KS,
         keys: Keys::ONE,
+        key_flags: KF_RO_ACCESS,
+        tips: NONDETERMINISTIC,
         summary: "Returns the time to live of a key in seconds.",
+        history: TTL_HISTORY,
+        arguments: ONE_KEY,
         handler: ttl,
         ..BASE
     },
@@ -852,8 +1027,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: R_FAST,
         acl: KS,
         keys: Keys::ONE,
+        key_flags: KF_RO_ACCESS,
+        tips: NONDETERMINISTIC,
         since: "2.6.0",
         summary: "Returns the time to live of a key in milliseconds.",
+        history: TTL_HISTORY,
+        arguments: ONE_KEY,
         handler: pttl,
         ..BASE
     },
@@ -861,9 +1040,16 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "keys",
         arity: 2,
         flags: Flags::READONLY,
+        // Not an admin command, yet @dangerous: it walks the whole keyspace.
         acl: KS.or(Acl::DANGEROUS),
+        tips: &["request_policy:all_shards", "nondeterministic_output_order"],
         summary: "Returns every key matching a glob pattern.",
-        complexity: "O(N) with N being the number of keys in the database.",
+        complexity: "O(N) for N keys in the database.",
+        arguments: &[Arg {
+            name: "pattern",
+            kind: ArgType::Pattern,
+            ..ARG
+        }],
         handler: keys,
         ..BASE
     },
@@ -872,9 +1058,39 @@ pub const COMMANDS: &[CommandSpec] = &[
         arity: -2,
         flags: Flags::READONLY,
         acl: KS,
+        tips: &["nondeterministic_output", "request_policy:special"],
         since: "2.8.0",
         summary: "Iterates over the keys with a cursor.",
-        complexity: "O(1) for every call. O(N) for a complete iteration.",
+        complexity: "O(1) per call; O(N) for a full iteration over N keys.",
+        history: &[("6.0.0", "Can filter the keys by the type of their value.")],
+        arguments: &[
+            Arg {
+                name: "cursor",
+                kind: ArgType::Integer,
+                ..ARG
+            },
+            Arg {
+                name: "pattern",
+                kind: ArgType::Pattern,
+                token: "MATCH",
+                flags: ArgFlags::OPTIONAL,
+                ..ARG
+            },
+            Arg {
+                name: "count",
+                kind: ArgType::Integer,
+                token: "COUNT",
+                flags: ArgFlags::OPTIONAL,
+                ..ARG
+            },
+            Arg {
+                name: "type",
+                token: "TYPE",
+                since: "6.0.0",
+                flags: ArgFlags::OPTIONAL,
+                ..ARG
+            },
+        ],
         handler: scan,
         ..BASE
     },
@@ -883,6 +1099,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         arity: 1,
         flags: Flags::READONLY,
         acl: KS,
+        tips: &["request_policy:all_shards", "nondeterministic_output"],
         summary: "Returns a random key.",
         handler: randomkey,
         ..BASE
@@ -893,7 +1110,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: Flags::WRITE,
         acl: KS,
         keys: Keys::TWO,
+        key_specs: &[
+            key_at(1, KeyFlags::RW.or(KeyFlags::ACCESS).or(KeyFlags::DELETE)),
+            key_at(2, KeyFlags::OW.or(KeyFlags::UPDATE)),
+        ],
         summary: "Renames a key, replacing any key of the new name.",
+        arguments: RENAME_ARGS,
         handler: rename,
         ..BASE
     },
@@ -903,7 +1125,16 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: W_FAST,
         acl: KS,
         keys: Keys::TWO,
+        key_specs: &[
+            key_at(1, KeyFlags::RW.or(KeyFlags::ACCESS).or(KeyFlags::DELETE)),
+            key_at(2, KeyFlags::OW.or(KeyFlags::INSERT)),
+        ],
         summary: "Renames a key unless the new name is taken.",
+        history: &[(
+            "3.2.0",
+            "Renaming a key to its own name is no longer an error.",
+        )],
+        arguments: RENAME_ARGS,
         handler: renamenx,
         ..BASE
     },
@@ -913,9 +1144,39 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: Flags::WRITE.or(Flags::DENYOOM),
         acl: KS,
         keys: Keys::TWO,
+        key_specs: &[
+            key_at(1, KF_RO_ACCESS),
+            key_at(2, KeyFlags::OW.or(KeyFlags::UPDATE)),
+        ],
         since: "6.2.0",
         summary: "Copies the value of a key to another key, possibly in another database.",
-        complexity: "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
+        complexity: "O(1) for strings; O(N) for a collection of N items.",
+        arguments: &[
+            Arg {
+                name: "source",
+                kind: ArgType::Key(0),
+                ..ARG
+            },
+            Arg {
+                name: "destination",
+                kind: ArgType::Key(1),
+                ..ARG
+            },
+            Arg {
+                name: "destination-db",
+                kind: ArgType::Integer,
+                token: "DB",
+                flags: ArgFlags::OPTIONAL,
+                ..ARG
+            },
+            Arg {
+                name: "replace",
+                kind: ArgType::PureToken,
+                token: "REPLACE",
+                flags: ArgFlags::OPTIONAL,
+                ..ARG
+            },
+        ],
         handler: copy,
         ..BASE
     },
@@ -925,7 +1186,16 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: W_FAST,
         acl: KS,
         keys: Keys::ONE,
+        key_flags: KeyFlags::RW.or(KeyFlags::ACCESS).or(KeyFlags::UPDATE),
         summary: "Moves a key to another database.",
+        arguments: &[
+            KEY_ARG,
+            Arg {
+                name: "db",
+                kind: ArgType::Integer,
+                ..ARG
+            },
+        ],
         handler: move_cmd,
         ..BASE
     },
