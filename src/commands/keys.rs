@@ -610,29 +610,24 @@ fn object_freq(ctx: &mut Ctx, args: &Args) -> CmdResult {
     Ok(())
 }
 
+/// OBJECT HELP's lines after the title, in our words, as many as Redis's.
 const OBJECT_HELP: &[&str] = &[
-    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "ENCODING <key>",
-    "    Return the kind of internal representation used in order to store the value",
-    "    associated with a <key>.",
+    "    Names the internal representation of the value stored at <key>",
+    "    (int, embstr, raw, ...).",
     "FREQ <key>",
-    "    Return the access frequency index of the <key>. The returned integer is",
-    "    proportional to the logarithm of the recent access frequency of the key.",
+    "    Gives the logarithmic access-frequency counter of <key>; needs an LFU",
+    "    maxmemory-policy.",
     "IDLETIME <key>",
-    "    Return the idle time of the <key>, that is the approximated number of",
-    "    seconds elapsed since the last access to the key.",
+    "    Gives the seconds since <key> was last read or written (approximate;",
+    "    needs an LRU or no-eviction maxmemory-policy).",
     "REFCOUNT <key>",
-    "    Return the number of references of the value associated with the specified",
-    "    <key>.",
-    "HELP",
-    "    Prints this help.",
+    "    Gives the number of references held to the value of <key>",
+    "    (shared small integers report the largest count).",
 ];
 
 fn object_help(ctx: &mut Ctx, _args: &Args) -> CmdResult {
-    ctx.out.array(OBJECT_HELP.len());
-    for l in OBJECT_HELP {
-        ctx.out.status(l);
-    }
+    super::server::reply_help(ctx.out, "OBJECT", OBJECT_HELP);
     Ok(())
 }
 

@@ -466,8 +466,10 @@ impl EventLoop {
         let effort = self.srv.config.active_expire_effort.clamp(1, 10) as usize;
         let per_round = 20 + 20 / 4 * (effort - 1);
         let stale = 10 - (effort - 1);
+        // DEBUG SET-ACTIVE-EXPIRE 0 turns the cycle off (keys then expire
+        // only when a command touches them).
         for db in self.srv.dbs.iter_mut() {
-            if Instant::now() >= deadline {
+            if !self.srv.active_expire || Instant::now() >= deadline {
                 break;
             }
             db.active_expire(now_ms, per_round, stale, deadline);
