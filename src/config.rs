@@ -707,7 +707,8 @@ impl Config {
                 (p.set)(self, &words.join(" "))
             }
             None => {
-                log::warn!("unknown configuration directive '{}' ignored", name);
+                // Logged by the caller once logging is set up (the log target
+                // itself comes from this configuration).
                 self.unknown.push((lname, words.join(" ")));
                 Ok(())
             }

@@ -150,6 +150,9 @@ fn main() -> ExitCode {
         ferrodis::REDIS_VERSION,
         std::process::id()
     );
+    for (name, value) in &state.config.unknown {
+        log::warn!("Unknown configuration directive '{name} {value}' ignored (not supported by ferrodis yet)");
+    }
     if config_file.is_none() {
         log::warn!("Warning: no config file specified, using the default config. In order to specify a config file use ferrodis /path/to/redis.conf");
     }
