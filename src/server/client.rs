@@ -55,6 +55,8 @@ pub struct Client {
     pub write_registered: bool,
     /// Queued in the loop's list of clients with output to write.
     pub pending_write: bool,
+    /// Queued in the loop's list of clients to read again (see `read_client`).
+    pub reread: bool,
     /// When the output buffer first passed the soft limit (cleared below it).
     pub soft_limit_since: Option<Instant>,
     /// Authenticated (always true when no password is set).
@@ -86,6 +88,7 @@ impl Client {
             close: None,
             write_registered: false,
             pending_write: false,
+            reread: false,
             soft_limit_since: None,
             authenticated,
             lib_name: None,

@@ -42,6 +42,10 @@ pub struct EventLoop {
     clients: Slab<Client>,
     /// Client output to write before the next poll.
     pending: Vec<usize>,
+    /// Clients whose last read filled its chunk (more input may be waiting and,
+    /// sockets being edge-triggered, no new event would say so): read again on
+    /// the next turn, which then polls without waiting.
+    reread: Vec<usize>,
     pub srv: ServerState,
     next_cron: Instant,
 }
@@ -123,6 +127,7 @@ impl EventLoop {
             listeners,
             clients: Slab::with_capacity(1024),
             pending: Vec::with_capacity(1024),
+            reread: Vec::with_capacity(64),
             srv,
             next_cron: Instant::now(),
         })
@@ -133,12 +138,17 @@ impl EventLoop {
         let mut events = Events::with_capacity(1024);
         loop {
             let now = Instant::now();
-            let timeout = self.next_cron.saturating_duration_since(now);
+            let timeout = if self.reread.is_empty() {
+                self.next_cron.saturating_duration_since(now)
+            } else {
+                Duration::ZERO
+            };
             if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
                 if e.kind() != io::ErrorKind::Interrupted {
                     return Err(e);
                 }
             }
+            self.reread_clients();
             for ev in events.iter() {
                 let t = ev.token().0;
                 if t >= LISTENER_BASE {
@@ -170,6 +180,27 @@ impl EventLoop {
                 log::warn!("ferrodis is now ready to exit, bye bye...");
                 return Ok(());
             }
+        }
+    }
+
+    /// Reads once more from the clients queued by `read_client`.
+    fn reread_clients(&mut self) {
+        if self.reread.is_empty() {
+            return;
+        }
+        let mut list = std::mem::take(&mut self.reread);
+        for &cid in &list {
+            // A slot freed and reused by a new client has `reread` false.
+            if let Some(c) = self.clients.get_mut(cid) {
+                if c.reread {
+                    c.reread = false;
+                    self.read_client(cid);
+                }
+            }
+        }
+        list.clear();
+        if self.reread.is_empty() {
+            self.reread = list;
         }
     }
 
@@ -235,51 +266,60 @@ impl EventLoop {
             && !addr.ip().is_loopback()
     }
 
-    /// Reads what the socket has and runs the complete commands.
+    /// One read from the socket into the client's query buffer, then runs the
+    /// complete commands in it, as Redis does per readable event. Sockets are
+    /// edge-triggered, so a read that filled its whole chunk (more may be
+    /// waiting) queues the client for another read on the next turn instead of
+    /// reading on: a client streaming data cannot starve the others, and each
+    /// chunk is parsed (and checked against the limits) as it arrives.
     fn read_client(&mut self, cid: usize) {
         let limit = self.srv.config.client_query_buffer_limit as usize;
+        let c = &mut self.clients[cid];
+        if c.close.is_some() {
+            // Closing after a reply: whatever else it sends is ignored.
+            c.qbuf.clear();
+        }
+        let want = match c.parse.pending_bulk() {
+            Some(n) if n + 2 > READ_CHUNK => (n + 2).min(64 * READ_CHUNK),
+            _ => READ_CHUNK,
+        };
         let mut closed = false;
-        {
-            let c = &mut self.clients[cid];
-            loop {
-                let want = match c.parse.pending_bulk() {
-                    Some(n) if n + 2 > READ_CHUNK => (n + 2).min(64 * READ_CHUNK),
-                    _ => READ_CHUNK,
-                };
-                match read_into_spare(&c.sock, &mut c.qbuf, want) {
-                    Ok(0) => {
-                        closed = true;
-                        break;
-                    }
-                    Ok(n) => {
-                        self.srv.stats.net_input_bytes += n as u64;
-                        // A short read drained the socket; new data raises a new
-                        // edge, so there is no need for a read that would block.
-                        if n < want {
-                            break;
-                        }
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(_) => {
-                        closed = true;
-                        break;
+        loop {
+            match read_into_spare(&c.sock, &mut c.qbuf, want) {
+                Ok(0) => closed = true,
+                Ok(n) => {
+                    self.srv.stats.net_input_bytes += n as u64;
+                    if n == want && !c.reread {
+                        c.reread = true;
+                        self.reread.push(cid);
                     }
                 }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => closed = true,
             }
-            c.last_interaction = Instant::now();
+            break;
         }
-        self.process_input(cid);
-        if !self.clients.contains(cid) {
-            return;
+        c.last_interaction = Instant::now();
+        if c.close.is_some() {
+            c.qbuf.clear();
         }
-        if self.clients[cid].qbuf.len() > limit {
-            log::warn!("Closing client that reached max query buffer length");
+        // Only bytes not yet turned into arguments count, as in Redis (whose
+        // finished arguments leave its query buffer), checked before running
+        // anything, as Redis does after each read.
+        if c.qbuf.len().saturating_sub(c.parse.unparsed_from(0)) > limit {
+            log::warn!(
+                "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+                c.id,
+                c.addr,
+                c.qbuf.len()
+            );
             self.srv.stats.client_qbuf_limit_disconnections += 1;
             self.close_client(cid, CloseReason::QueryBufferLimit);
             return;
         }
-        if closed {
+        self.process_input(cid);
+        if closed && self.clients.contains(cid) {
             // Replies to the commands read with the EOF are still written if the
             // peer only shut down its side.
             self.write_client(cid);
@@ -292,16 +332,24 @@ impl EventLoop {
     /// Runs every complete command in the client's query buffer.
     fn process_input(&mut self, cid: usize) {
         let max_bulk = self.srv.config.proto_max_bulk_len;
+        let lim = self.srv.config.client_output_buffer_limit[0];
+        // Output at the hard limit stops the batch at once (the client is then
+        // closed below), so a pipeline of big replies cannot grow the buffer far
+        // past it; this costs one comparison per command.
+        let hard = if lim.hard > 0 { lim.hard } else { u64::MAX };
         let c = &mut self.clients[cid];
         if c.close.is_some() {
             return;
         }
+        let sent = c.sent;
         let mut qbuf = std::mem::take(&mut c.qbuf);
         let mut parse = std::mem::take(&mut c.parse);
         let mut out = std::mem::replace(&mut c.out, ReplyBuf::empty());
         let mut db = c.db;
+        let mut auth_required = !c.authenticated;
         let mut pos = 0;
         loop {
+            parse.auth_required = auth_required;
             match parse.parse(&mut qbuf, pos, max_bulk) {
                 Parsed::Command { consumed } => {
                     if !parse.args.is_empty() {
@@ -319,9 +367,11 @@ impl EventLoop {
                         db = ctx.db;
                     }
                     pos = consumed;
-                    if self.clients[cid].close.is_some() {
+                    let c = &self.clients[cid];
+                    if c.close.is_some() || (out.buf.len() - sent) as u64 >= hard {
                         break;
                     }
+                    auth_required = !c.authenticated;
                 }
                 Parsed::Incomplete => break,
                 Parsed::Error(msg) => {
@@ -402,6 +452,13 @@ impl EventLoop {
                     return;
                 }
             }
+        }
+        if c.sent < c.out.buf.len() && c.sent >= OUT_KEEP && c.sent * 2 >= c.out.buf.len() {
+            // A client that reads slowly while sending more: drop what is
+            // written so the buffer holds only the backlog (copying at most as
+            // much as was just written, so this is amortised O(1) per byte).
+            c.out.buf.drain(..c.sent);
+            c.sent = 0;
         }
         if c.sent == c.out.buf.len() {
             c.out.buf.clear();
