@@ -242,6 +242,43 @@ fn pipeline_split_at_every_offset() {
     }
 }
 
+#[test]
+fn interleaved_partial_commands_on_two_connections() {
+    let srv = spawn(&[]);
+    let mut a = srv.conn();
+    let mut b = srv.conn();
+    let wa = echo_cmd(b"from a");
+    let wb = echo_cmd(b"from b");
+    a.send_raw(&wa[..9]).unwrap();
+    b.send_raw(&wb[..5]).unwrap();
+    thread::sleep(Duration::from_millis(20));
+    b.send_raw(&wb[5..]).unwrap();
+    assert_eq!(b.read_reply().unwrap(), Reply::bulk("from b"));
+    assert_eq!(a.poll_reply(Duration::from_millis(50)).unwrap(), None);
+    a.send_raw(&wa[9..]).unwrap();
+    assert_eq!(a.read_reply().unwrap(), Reply::bulk("from a"));
+}
+
+#[test]
+fn half_closed_client_still_gets_its_replies() {
+    let srv = spawn(&[]);
+    let mut s = raw(&srv);
+    let mut wire = b"PING\r\n".repeat(1000);
+    wire.extend_from_slice(&echo_cmd(b"last"));
+    s.write_all(&wire).unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    let o = read_until_close(&mut s, Duration::from_secs(3));
+    let mut want = b"+PONG\r\n".repeat(1000);
+    want.extend_from_slice(b"$4\r\nlast\r\n");
+    assert!(
+        o.bytes == want,
+        "got {} bytes: ...{}",
+        o.bytes.len(),
+        show(&o.bytes[o.bytes.len().saturating_sub(40)..])
+    );
+    assert!(o.closed);
+}
+
 // ---------------------------------------------------------------------------
 // Inline commands
 
@@ -438,6 +475,20 @@ fn unauthenticated_clients_get_smaller_limits() {
     );
     // The connection that set the password stays authenticated.
     assert_eq!(admin.cmd(&["PING"]), Reply::status("PONG"));
+    // Once the password is removed, the limits no longer apply to a client
+    // that never authenticated.
+    let mut s = raw(&srv);
+    s.write_all(b"PING\r\n").unwrap();
+    let mut noauth = [0u8; 34];
+    s.read_exact(&mut noauth).unwrap();
+    assert_eq!(show(&noauth), show(b"-NOAUTH Authentication required.\r\n"));
+    assert_eq!(
+        admin.cmd(&["CONFIG", "SET", "requirepass", ""]),
+        Reply::ok()
+    );
+    s.write_all(b"*11\r\n$17000\r\n").unwrap();
+    let o = read_until_close(&mut s, Duration::from_millis(200));
+    assert!(o.bytes.is_empty() && !o.closed, "{}", show(&o.bytes));
     srv.kill();
 }
 

@@ -25,6 +25,10 @@ use crate::protocol::reply::ReplyBuf;
 
 /// Bytes read per read call, as Redis's PROTO_IOBUF_LEN.
 const READ_CHUNK: usize = 16 * 1024;
+/// Empty query buffers larger than this are released once the client has
+/// been idle for `QBUF_IDLE`.
+const QBUF_KEEP: usize = 4 * READ_CHUNK;
+const QBUF_IDLE: Duration = Duration::from_secs(2);
 /// Output buffers larger than this are released once written.
 const OUT_KEEP: usize = 64 * 1024;
 /// Tokens at and above this one name listening sockets, not clients.
@@ -346,7 +350,10 @@ impl EventLoop {
         let mut parse = std::mem::take(&mut c.parse);
         let mut out = std::mem::replace(&mut c.out, ReplyBuf::empty());
         let mut db = c.db;
-        let mut auth_required = !c.authenticated;
+        // As Redis's authRequired: only while a password is set (removing it
+        // lets clients that never authenticated through).
+        let pass_set = |srv: &ServerState| !srv.config.requirepass.is_empty();
+        let mut auth_required = !c.authenticated && pass_set(&self.srv);
         let mut pos = 0;
         loop {
             parse.auth_required = auth_required;
@@ -371,7 +378,7 @@ impl EventLoop {
                     if c.close.is_some() || (out.buf.len() - sent) as u64 >= hard {
                         break;
                     }
-                    auth_required = !c.authenticated;
+                    auth_required = !c.authenticated && pass_set(&self.srv);
                 }
                 Parsed::Incomplete => break,
                 Parsed::Error(msg) => {
@@ -568,6 +575,17 @@ impl EventLoop {
             .collect();
         for cid in with_output {
             self.check_output_limits(cid);
+        }
+        // Give back the query buffer of an idle client that once received a
+        // big command (as Redis's clientsCronResizeQueryBuffer).
+        for (_, c) in self.clients.iter_mut() {
+            if c.qbuf.is_empty()
+                && c.qbuf.capacity() > QBUF_KEEP
+                && !c.parse.in_progress()
+                && c.last_interaction.elapsed() >= QBUF_IDLE
+            {
+                c.qbuf = Vec::with_capacity(READ_CHUNK);
+            }
         }
     }
 
