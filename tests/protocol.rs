@@ -665,6 +665,16 @@ fn maxclients_rejects_the_extra_connection() {
         assert!(Instant::now() < deadline, "{text}");
         thread::sleep(Duration::from_millis(20));
     }
+    let stat = |c: &mut support::Conn, field: &str| -> i64 {
+        let info = c.cmd(&["INFO", "stats"]);
+        let text = String::from_utf8_lossy(info.as_bytes().unwrap()).into_owned();
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{field}:")))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in INFO stats"))
+    };
+    let received = stat(&mut c1, "total_connections_received");
+    let rejected = stat(&mut c1, "rejected_connections");
     let mut s = raw(&srv);
     let o = read_until_close(&mut s, Duration::from_secs(3));
     assert_eq!(
@@ -672,6 +682,9 @@ fn maxclients_rejects_the_extra_connection() {
         show(b"-ERR max number of clients reached\r\n")
     );
     assert!(o.closed);
+    // Counted as rejected, not as a received connection.
+    assert_eq!(stat(&mut c1, "rejected_connections"), rejected + 1);
+    assert_eq!(stat(&mut c1, "total_connections_received"), received);
     // Once a slot is free, a new client gets in.
     drop(c2);
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -836,7 +849,12 @@ fn fuzz_random_bytes_over_the_socket() {
         .unwrap_or(1)
         | 1;
     eprintln!("fuzz seed: {seed}");
-    let run_for = Duration::from_secs(3);
+    // PROTOCOL_FUZZ_SECS=<n> runs longer by hand.
+    let secs = std::env::var("PROTOCOL_FUZZ_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let run_for = Duration::from_secs(secs);
     let threads: Vec<_> = (0..4u64)
         .map(|t| {
             let addr = srv.addr.clone();
@@ -851,7 +869,7 @@ fn fuzz_random_bytes_over_the_socket() {
                     conns += 1;
                     let _ = s.set_nodelay(true);
                     let _ = s.set_write_timeout(Some(Duration::from_secs(2)));
-                    let _ = s.set_read_timeout(Some(Duration::from_millis(5)));
+                    let _ = s.set_read_timeout(Some(Duration::from_millis(1)));
                     let mut buf = [0u8; 4096];
                     for _ in 0..r.below(20) + 1 {
                         let chunk = fuzz_chunk(&mut r);
@@ -886,6 +904,7 @@ fn fuzz_random_bytes_over_the_socket() {
     for t in threads {
         total += t.join().expect("fuzz thread panicked");
     }
+    eprintln!("fuzz: {total} connections");
     assert!(total > 10, "only {total} connections made");
     assert!(!srv.has_exited(), "server died (seed {seed})");
     assert_alive(&mut srv);

@@ -218,7 +218,6 @@ impl EventLoop {
                     return;
                 }
             };
-            self.srv.stats.connections_received += 1;
             self.add_client(sock, addr);
         }
     }
@@ -234,10 +233,13 @@ impl EventLoop {
             let _ = sref.set_tcp_keepalive(&params);
         }
         if self.clients.len() as i64 >= self.srv.config.maxclients {
+            // Refused before it is a client: counted as rejected only, not in
+            // total_connections_received (as Redis does).
             let _ = sock.write(b"-ERR max number of clients reached\r\n");
             self.srv.stats.rejected_connections += 1;
             return;
         }
+        self.srv.stats.connections_received += 1;
         if self.protected_refuses(&addr) {
             let _ = sock.write(PROTECTED_MODE_ERROR.as_bytes());
             self.srv.stats.rejected_connections += 1;
