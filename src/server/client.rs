@@ -57,6 +57,9 @@ pub struct Client {
     pub pending_write: bool,
     /// Queued in the loop's list of clients to read again (see `read_client`).
     pub reread: bool,
+    /// The peer shut down its side (an event said so): the EOF still has to
+    /// be read after the data before it.
+    pub peer_closed: bool,
     /// When the output buffer first passed the soft limit (cleared below it).
     pub soft_limit_since: Option<Instant>,
     /// Authenticated (always true when no password is set).
@@ -89,6 +92,7 @@ impl Client {
             write_registered: false,
             pending_write: false,
             reread: false,
+            peer_closed: false,
             soft_limit_since: None,
             authenticated,
             lib_name: None,

@@ -163,6 +163,9 @@ impl EventLoop {
                     continue;
                 }
                 if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                    if ev.is_read_closed() {
+                        self.clients[t].peer_closed = true;
+                    }
                     self.read_client(t);
                 }
                 if ev.is_writable() && self.clients.contains(t) {
@@ -295,7 +298,9 @@ impl EventLoop {
                 Ok(0) => closed = true,
                 Ok(n) => {
                     self.srv.stats.net_input_bytes += n as u64;
-                    if n == want && !c.reread {
+                    // A full chunk may leave more behind; after the peer's FIN
+                    // no further event comes, so the EOF must be read next turn.
+                    if (n == want || c.peer_closed) && !c.reread {
                         c.reread = true;
                         self.reread.push(cid);
                     }
