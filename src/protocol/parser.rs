@@ -7,6 +7,12 @@
 //! Inline commands (`PING\r\n` typed into telnet) are unescaped in place, inside the
 //! line they came from, so they are ranges into the same buffer too.
 //!
+//! It follows Redis 7.0 to the byte, quirks included: header numbers are strict
+//! (no leading zeros, no '+', no "-0"), counts up to INT_MAX are accepted, a NUL
+//! byte before a line end hides it (Redis searches with strchr), the two bytes
+//! after a bulk and the one after a header's '\r' are skipped unchecked, and a
+//! client that still has to AUTH gets much smaller limits.
+//!
 //! The parser does no I/O. It answers `Parsed::Command` (argument ranges are ready),
 //! `Parsed::Incomplete` (wait for more bytes), or a protocol error with Redis's text,
 //! after which the connection is to be closed.

@@ -284,10 +284,6 @@ impl EventLoop {
     fn read_client(&mut self, cid: usize) {
         let limit = self.srv.config.client_query_buffer_limit as usize;
         let c = &mut self.clients[cid];
-        if c.close.is_some() {
-            // Closing after a reply: whatever else it sends is ignored.
-            c.qbuf.clear();
-        }
         let want = match c.parse.pending_bulk() {
             Some(n) if n + 2 > READ_CHUNK => (n + 2).min(64 * READ_CHUNK),
             _ => READ_CHUNK,
@@ -313,6 +309,7 @@ impl EventLoop {
         }
         c.last_interaction = Instant::now();
         if c.close.is_some() {
+            // Closing after a reply: whatever else it sends is ignored.
             c.qbuf.clear();
         }
         // Only bytes not yet turned into arguments count, as in Redis (whose
