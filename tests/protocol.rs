@@ -631,6 +631,57 @@ fn output_buffer_limit_disconnects_a_client_that_never_reads() {
     assert_alive(&mut srv);
 }
 
+/// A connection with a tiny receive buffer, so replies it does not read stay
+/// in the server's output buffer instead of the kernel's.
+fn small_rcvbuf_conn(srv: &Server) -> TcpStream {
+    use socket2::{Domain, Socket, Type};
+    let addr: std::net::SocketAddr = srv.addr.parse().unwrap();
+    let sock = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    sock.connect_timeout(&addr.into(), Duration::from_secs(5))
+        .unwrap();
+    let s: TcpStream = sock.into();
+    s.set_nodelay(true).unwrap();
+    s.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
+    s
+}
+
+#[test]
+fn output_soft_limit_closes_a_client_over_it_for_too_long() {
+    // Soft limit 512 KB for more than 1 s; no hard limit in reach.
+    let srv = spawn(&["--client-output-buffer-limit", "normal 100mb 512kb 1"]);
+    let mut admin = srv.conn();
+    let clients = |admin: &mut support::Conn| {
+        let info = admin.cmd(&["INFO", "clients"]);
+        let text = String::from_utf8_lossy(info.as_bytes().unwrap()).into_owned();
+        text.lines()
+            .find_map(|l| l.strip_prefix("connected_clients:"))
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .expect("connected_clients")
+    };
+    let mut s = small_rcvbuf_conn(&srv);
+    // 8 MB of replies, not read: several MB stay in the server's buffer.
+    let cmd = echo_cmd(&vec![b'v'; 40_000]);
+    s.write_all(&cmd.repeat(200)).unwrap();
+    let start = Instant::now();
+    // Whole seconds are counted: not closed within the first second ...
+    thread::sleep(Duration::from_millis(500));
+    assert_eq!(clients(&mut admin), 2, "closed before the soft seconds");
+    // ... but soon after it, without adding any reply.
+    while clients(&mut admin) == 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(4),
+            "still connected after {:?}",
+            start.elapsed()
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+    let o = read_until_close(&mut s, Duration::from_secs(3));
+    assert!(o.closed, "not closed ({} bytes read)", o.bytes.len());
+    assert!(o.bytes.len() < 200 * 40_009, "{} bytes read", o.bytes.len());
+    assert_eq!(admin.cmd(&["PING"]), Reply::status("PONG"));
+}
+
 #[test]
 fn a_slow_reader_under_the_limit_gets_everything() {
     // No limit for normal clients by default: a client that reads late still

@@ -60,8 +60,9 @@ pub struct Client {
     /// The peer shut down its side (an event said so): the EOF still has to
     /// be read after the data before it.
     pub peer_closed: bool,
-    /// When the output buffer first passed the soft limit (cleared below it).
-    pub soft_limit_since: Option<Instant>,
+    /// Unix second at which the output buffer was first seen at or above the
+    /// soft limit (cleared when seen below it).
+    pub soft_limit_since: Option<i64>,
     /// Authenticated (always true when no password is set).
     pub authenticated: bool,
     /// Lib name and version from CLIENT SETINFO / HELLO.

@@ -1,12 +1,14 @@
 //! The event loop: one thread, one `mio::Poll`, every client in a `Slab`.
 //!
 //! A turn of the loop: wait for readiness (at most until the next cron tick);
-//! accept new connections; for each readable client read what is there into its
-//! query buffer and run every complete command in it; then, before waiting again,
-//! write every client's pending replies (as Redis's beforeSleep), registering
-//! WRITABLE interest only for sockets that would block. The cron runs `hz` times a
-//! second: active expiry, incremental rehashing, client timeouts and output buffer
-//! soft limits, stats sampling.
+//! accept new connections; for each readable client do one read into its query
+//! buffer and run every complete command in it (a client whose read filled the
+//! chunk is read again next turn); then, before waiting again, write every
+//! client's pending replies (as Redis's beforeSleep), registering WRITABLE
+//! interest only for sockets that would block. Output buffer limits are checked
+//! when replies are added, as in Redis. The cron runs `hz` times a second: active
+//! expiry, incremental rehashing, client timeouts, query buffer trimming, stats
+//! sampling.
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -350,6 +352,7 @@ impl EventLoop {
             return;
         }
         let sent = c.sent;
+        let out_before = c.out.buf.len();
         let mut qbuf = std::mem::take(&mut c.qbuf);
         let mut parse = std::mem::take(&mut c.parse);
         let mut out = std::mem::replace(&mut c.out, ReplyBuf::empty());
@@ -407,7 +410,9 @@ impl EventLoop {
             c.pending_write = true;
             self.pending.push(cid);
         }
-        self.check_output_limits(cid);
+        if c.out.buf.len() > out_before {
+            self.check_output_limits(cid);
+        }
         if let Some(c) = self.clients.get(cid) {
             if c.close == Some(CloseReason::AfterReply) && !c.pending_write {
                 self.close_client(cid, CloseReason::AfterReply);
@@ -415,32 +420,31 @@ impl EventLoop {
         }
     }
 
-    /// Closes a client whose output passed its hard limit, or its soft limit for
-    /// longer than the soft seconds.
+    /// Closes a client whose output reached its hard limit, or has been at or
+    /// above its soft limit for more than the soft seconds; called after
+    /// replies were added and from the cron.
     fn check_output_limits(&mut self, cid: usize) {
-        let Some(c) = self.clients.get_mut(cid) else {
-            return;
-        };
         let lim = self.srv.config.client_output_buffer_limit[0];
-        let used = c.pending_output() as u64;
-        let mut over = lim.hard > 0 && used >= lim.hard;
-        if lim.soft > 0 && used >= lim.soft {
-            let since = *c.soft_limit_since.get_or_insert_with(Instant::now);
-            if since.elapsed().as_secs() >= lim.soft_seconds {
-                over = true;
-            }
-        } else {
-            c.soft_limit_since = None;
+        let now = super::unix_ms() / 1000;
+        if self
+            .clients
+            .get_mut(cid)
+            .is_some_and(|c| output_over_limit(c, &lim, now))
+        {
+            self.close_for_output_limit(cid);
         }
-        if over {
+    }
+
+    fn close_for_output_limit(&mut self, cid: usize) {
+        if let Some(c) = self.clients.get(cid) {
             log::warn!(
                 "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
                 c.id,
                 c.addr
             );
-            self.srv.stats.client_obuf_limit_disconnections += 1;
-            self.close_client(cid, CloseReason::OutputBufferLimit);
         }
+        self.srv.stats.client_obuf_limit_disconnections += 1;
+        self.close_client(cid, CloseReason::OutputBufferLimit);
     }
 
     /// Writes pending output; registers WRITABLE interest if the socket is full.
@@ -555,7 +559,9 @@ impl EventLoop {
         self.sample_ops();
     }
 
-    /// Idle timeouts and output buffer soft limits.
+    /// Idle timeouts, output buffer limits (a client above its soft limit is
+    /// closed in time even if no reply is added, as Redis's clientsCron does)
+    /// and query buffer trimming.
     fn clients_cron(&mut self) {
         let timeout = self.srv.config.timeout;
         let mut idle = Vec::new();
@@ -571,14 +577,18 @@ impl EventLoop {
             log::debug!("Closing idle client");
             self.close_client(cid, CloseReason::Timeout);
         }
-        let with_output: Vec<usize> = self
-            .clients
-            .iter()
-            .filter(|(_, c)| c.pending_output() > 0)
-            .map(|(k, _)| k)
-            .collect();
-        for cid in with_output {
-            self.check_output_limits(cid);
+        let lim = self.srv.config.client_output_buffer_limit[0];
+        if lim.hard > 0 || lim.soft > 0 {
+            let now = super::unix_ms() / 1000;
+            let mut over = Vec::new();
+            for (cid, c) in self.clients.iter_mut() {
+                if output_over_limit(c, &lim, now) {
+                    over.push(cid);
+                }
+            }
+            for cid in over {
+                self.close_for_output_limit(cid);
+            }
         }
         // Give back the query buffer of an idle client that once received a
         // big command (as Redis's clientsCronResizeQueryBuffer).
@@ -611,6 +621,24 @@ impl EventLoop {
             }
             _ => {}
         }
+    }
+}
+
+/// Whether a client's pending output breaks `lim` at unix second `now`: at or
+/// above the hard limit, or seen at or above the soft limit more than the soft
+/// seconds ago (whole seconds, as Redis counts them). Starts or clears the
+/// client's soft-limit clock.
+fn output_over_limit(c: &mut Client, lim: &crate::config::OutputLimit, now: i64) -> bool {
+    let used = c.pending_output() as u64;
+    if lim.hard > 0 && used >= lim.hard {
+        return true;
+    }
+    if lim.soft > 0 && used >= lim.soft {
+        let since = *c.soft_limit_since.get_or_insert(now);
+        now.saturating_sub(since) > lim.soft_seconds as i64
+    } else {
+        c.soft_limit_since = None;
+        false
     }
 }
 
