@@ -750,6 +750,32 @@ fn maxclients_rejects_the_extra_connection() {
     }
 }
 
+#[test]
+fn idle_timeout_closes_quiet_clients() {
+    let srv = spawn(&["--timeout", "1"]);
+    let mut s = raw(&srv);
+    s.write_all(b"PING\r\n").unwrap();
+    let mut pong = [0u8; 7];
+    s.read_exact(&mut pong).unwrap();
+    let start = Instant::now();
+    let o = read_until_close(&mut s, Duration::from_secs(4));
+    let took = start.elapsed();
+    assert!(o.closed && o.bytes.is_empty(), "{}", show(&o.bytes));
+    // Idle time is counted in whole seconds: more than 1 s, so 1 to 2 s.
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_millis(3000),
+        "closed after {took:?}"
+    );
+}
+
+#[test]
+fn quit_answers_then_closes() {
+    let srv = spawn(&[]);
+    let o = exchange(&srv, b"PING\r\nQUIT\r\nPING\r\n", Duration::from_secs(3));
+    assert_eq!(show(&o.bytes), "+PONG\\r\\n+OK\\r\\n");
+    assert!(o.closed);
+}
+
 // ---------------------------------------------------------------------------
 // RESP3 and large values
 

@@ -459,6 +459,8 @@ impl EventLoop {
                 Ok(n) => {
                     c.sent += n;
                     self.srv.stats.net_output_bytes += n as u64;
+                    // A client reading a long reply is not idle (as Redis).
+                    c.last_interaction = Instant::now();
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -566,9 +568,13 @@ impl EventLoop {
         let timeout = self.srv.config.timeout;
         let mut idle = Vec::new();
         if timeout > 0 {
-            let max = Duration::from_secs(timeout as u64);
+            // Whole unix seconds, as Redis counts idle time: closed once the
+            // second of the last interaction is more than `timeout` ago.
+            let now_ms = super::unix_ms();
+            let now_s = now_ms / 1000;
             for (cid, c) in self.clients.iter() {
-                if c.last_interaction.elapsed() > max {
+                let idle_ms = c.last_interaction.elapsed().as_millis() as i64;
+                if now_s - (now_ms - idle_ms).div_euclid(1000) > timeout {
                     idle.push(cid);
                 }
             }
