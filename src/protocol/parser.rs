@@ -7,6 +7,12 @@
 //! Inline commands (`PING\r\n` typed into telnet) are unescaped in place, inside the
 //! line they came from, so they are ranges into the same buffer too.
 //!
+//! It follows Redis 7.0 to the byte, quirks included: header numbers are strict
+//! (no leading zeros, no '+', no "-0"), counts up to INT_MAX are accepted, a NUL
+//! byte before a line end hides it (Redis searches with strchr), the two bytes
+//! after a bulk and the one after a header's '\r' are skipped unchecked, and a
+//! client that still has to AUTH gets much smaller limits.
+//!
 //! The parser does no I/O. It answers `Parsed::Command` (argument ranges are ready),
 //! `Parsed::Incomplete` (wait for more bytes), or a protocol error with Redis's text,
 //! after which the connection is to be closed.
@@ -14,8 +20,14 @@
 /// Longest inline command line, and longest `*`/`$` header line, as Redis's
 /// PROTO_INLINE_MAX_SIZE.
 pub const INLINE_MAX: usize = 64 * 1024;
-/// Most arguments in one multibulk request (Redis caps it at 1024*1024).
-pub const MULTIBULK_MAX: i64 = 1024 * 1024;
+/// Most arguments in one multibulk request: Redis 7.0 accepts any count up to
+/// INT_MAX (the argument vector grows as arguments arrive, so a large count
+/// allocates nothing up front).
+pub const MULTIBULK_MAX: i64 = i32::MAX as i64;
+/// Most arguments a client that still has to AUTH may announce.
+pub const UNAUTH_MULTIBULK_MAX: i64 = 10;
+/// Longest bulk argument a client that still has to AUTH may announce.
+pub const UNAUTH_BULK_MAX: i64 = 16 * 1024;
 
 /// Parser progress inside the query buffer, kept between reads.
 #[derive(Debug)]
@@ -28,6 +40,11 @@ pub struct ParseState {
     resume: usize,
     /// Argument ranges of the current command: (start, end) offsets in the buffer.
     pub args: Vec<(usize, usize)>,
+    /// The client has not authenticated yet (a password is required): multibulk
+    /// headers are then capped at `UNAUTH_MULTIBULK_MAX` arguments and
+    /// `UNAUTH_BULK_MAX` bytes per argument, as Redis does. Set by the caller
+    /// before each `parse`.
+    pub auth_required: bool,
 }
 
 /// What one parse step found.
@@ -55,6 +72,7 @@ impl ParseState {
             bulk_len: -1,
             resume: 0,
             args: Vec::with_capacity(8),
+            auth_required: false,
         }
     }
 
@@ -66,6 +84,19 @@ impl ParseState {
     /// Bytes the pending bulk argument still needs (for buffer reservation).
     pub fn pending_bulk(&self) -> Option<usize> {
         (self.multibulk_left > 0 && self.bulk_len >= 0).then_some(self.bulk_len as usize)
+    }
+
+    /// Where the bytes not yet turned into arguments start: the resume point of
+    /// an unfinished multibulk command, else `pos` (the end of the last command).
+    /// Bytes before it belong to finished arguments; only the bytes from here on
+    /// count against client-query-buffer-limit, as in Redis, which moves finished
+    /// arguments out of its query buffer.
+    pub fn unparsed_from(&self, pos: usize) -> usize {
+        if self.multibulk_left > 0 {
+            self.resume.max(pos)
+        } else {
+            pos
+        }
     }
 
     /// Shifts stored offsets after the first `n` bytes of the buffer were dropped.
@@ -98,7 +129,7 @@ impl ParseState {
             return self.parse_inline(buf, pos);
         }
         // Header: *<count>\r\n
-        let Some(cr) = memchr(b'\r', &buf[pos..]) else {
+        let Some(cr) = find_before_nul(b'\r', &buf[pos..]) else {
             if buf.len() - pos > INLINE_MAX {
                 return proto_err("too big mbulk count string");
             }
@@ -112,6 +143,9 @@ impl ParseState {
             Some(n) if n <= MULTIBULK_MAX => n,
             _ => return proto_err("invalid multibulk length"),
         };
+        if n > UNAUTH_MULTIBULK_MAX && self.auth_required {
+            return proto_err("unauthenticated multibulk length");
+        }
         if n <= 0 {
             return Parsed::Command { consumed: cr + 2 };
         }
@@ -122,7 +156,9 @@ impl ParseState {
     }
 
     fn parse_inline(&mut self, buf: &mut [u8], pos: usize) -> Parsed {
-        let Some(nl) = memchr(b'\n', &buf[pos..]) else {
+        // Only a line still without its newline is limited: a longer line that
+        // arrived whole is run, as Redis does.
+        let Some(nl) = find_before_nul(b'\n', &buf[pos..]) else {
             if buf.len() - pos > INLINE_MAX {
                 return proto_err("too big inline request");
             }
@@ -132,9 +168,6 @@ impl ParseState {
         let mut end = nl;
         if end > pos && buf[end - 1] == b'\r' {
             end -= 1;
-        }
-        if end - pos > INLINE_MAX {
-            return proto_err("too big inline request");
         }
         if split_args_in_place(&mut buf[pos..end], pos, &mut self.args).is_err() {
             self.args.clear();
@@ -149,7 +182,7 @@ impl ParseState {
                 if pos >= buf.len() {
                     return self.pause(pos);
                 }
-                let Some(cr) = memchr(b'\r', &buf[pos..]) else {
+                let Some(cr) = find_before_nul(b'\r', &buf[pos..]) else {
                     if buf.len() - pos > INLINE_MAX {
                         return proto_err("too big bulk count string");
                     }
@@ -163,7 +196,12 @@ impl ParseState {
                     return Parsed::Error(format!("expected '$', got '{}'", char::from(buf[pos])));
                 }
                 match parse_len(&buf[pos + 1..cr]) {
-                    Some(n) if n >= 0 && n <= max_bulk => self.bulk_len = n,
+                    Some(n) if n >= 0 && n <= max_bulk => {
+                        if n > UNAUTH_BULK_MAX && self.auth_required {
+                            return proto_err("unauthenticated bulk length");
+                        }
+                        self.bulk_len = n
+                    }
                     _ => return proto_err("invalid bulk length"),
                 }
                 pos = cr + 2;
@@ -196,27 +234,56 @@ pub fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
     hay.iter().position(|&b| b == needle)
 }
 
-/// A `*` or `$` header count: Redis's string2ll (optional '-', digits, no '+').
+/// Position of `needle` in `hay`, as C's strchr sees it: Redis searches its
+/// NUL-terminated query buffer with strchr, so a NUL byte before the needle
+/// hides it (the line then counts as not yet complete).
+#[inline]
+fn find_before_nul(needle: u8, hay: &[u8]) -> Option<usize> {
+    match hay.iter().position(|&b| b == needle || b == 0) {
+        Some(i) if hay[i] == needle => Some(i),
+        _ => None,
+    }
+}
+
+/// A `*` or `$` header count with Redis's strict integer rules: an optional
+/// '-', then digits with no leading zero ("0" alone is fine, "-0", "00", "+1",
+/// " 1" are not), within i64.
 fn parse_len(s: &[u8]) -> Option<i64> {
     let (neg, digits) = match s.first() {
         Some(b'-') => (true, &s[1..]),
         _ => (false, s),
     };
-    if digits.is_empty() || digits.len() > 19 {
-        return None;
+    match digits {
+        [] => return None,
+        [b'0'] if !neg => return Some(0),
+        [b'0', ..] => return None,
+        _ if digits.len() > 19 => return None,
+        _ => {}
     }
-    let mut v: i64 = 0;
+    let mut v: u64 = 0;
     for &c in digits {
         if !c.is_ascii_digit() {
             return None;
         }
-        v = v.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
+        v = v * 10 + u64::from(c - b'0');
     }
-    Some(if neg { -v } else { v })
+    if neg {
+        // -9223372036854775808 fits; checked so nothing larger does.
+        0i64.checked_sub_unsigned(v)
+    } else {
+        i64::try_from(v).ok()
+    }
 }
 
+/// C's isspace: skipped before an argument and required after a closing quote.
 fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+/// What ends an unquoted argument: only these (so a vertical tab or form feed
+/// inside an argument is part of it, as in Redis).
+fn ends_word(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0)
 }
 
 fn hex_val(c: u8) -> Option<u8> {
@@ -318,7 +385,7 @@ pub fn split_args_in_place(
                     break;
                 }
                 match line[r] {
-                    c if is_space(c) => break,
+                    c if ends_word(c) => break,
                     b'"' => {
                         in_dq = true;
                         r += 1;
@@ -430,6 +497,129 @@ mod tests {
             st.parse(&mut b, 0, 100),
             Parsed::Error("invalid bulk length".into())
         );
+    }
+
+    fn parse_all(input: &[u8], max_bulk: i64) -> (Vec<Vec<Vec<u8>>>, Parsed) {
+        let mut buf = input.to_vec();
+        let mut st = ParseState::new();
+        let mut pos = 0;
+        let mut cmds = Vec::new();
+        loop {
+            match st.parse(&mut buf, pos, max_bulk) {
+                Parsed::Command { consumed } => {
+                    cmds.push(args_of(&st, &buf));
+                    pos = consumed;
+                }
+                other => return (cmds, other),
+            }
+        }
+    }
+
+    #[test]
+    fn header_numbers_are_strict() {
+        for bad in [
+            &b"*01\r\n"[..],
+            b"*-0\r\n",
+            b"*+1\r\n",
+            b"*\r\n",
+            b"*1 \r\n",
+        ] {
+            assert_eq!(
+                parse_all(bad, 100).1,
+                Parsed::Error("invalid multibulk length".into()),
+                "{bad:?}"
+            );
+        }
+        for bad in [
+            &b"*1\r\n$04\r\n"[..],
+            b"*1\r\n$-0\r\n",
+            b"*1\r\n$+4\r\n",
+            b"*1\r\n$\r\n",
+        ] {
+            assert_eq!(
+                parse_all(bad, 100).1,
+                Parsed::Error("invalid bulk length".into()),
+                "{bad:?}"
+            );
+        }
+        // Counts <= 0 (down to i64::MIN) are empty commands; up to INT_MAX waits.
+        let (cmds, rest) = parse_all(b"*-9223372036854775808\r\n*0\r\n*-1\r\n", 100);
+        assert_eq!((cmds.len(), rest), (3, Parsed::Incomplete));
+        assert_eq!(parse_all(b"*2147483647\r\n", 100).1, Parsed::Incomplete);
+        assert_eq!(
+            parse_all(b"*2147483648\r\n", 100).1,
+            Parsed::Error("invalid multibulk length".into())
+        );
+        assert_eq!(parse_len(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_len(b"9223372036854775808"), None);
+        assert_eq!(parse_len(b"-9223372036854775809"), None);
+        assert_eq!(parse_len(b"0"), Some(0));
+    }
+
+    #[test]
+    fn nul_hides_line_ends_like_strchr() {
+        assert_eq!(parse_all(b"\x00PING\r\n", 100).1, Parsed::Incomplete);
+        assert_eq!(parse_all(b"*1\x00\r\n", 100).1, Parsed::Incomplete);
+        let mut long = b"\x00\n".to_vec();
+        long.resize(INLINE_MAX + 1, b'x');
+        assert_eq!(
+            parse_all(&long, 100).1,
+            Parsed::Error("too big inline request".into())
+        );
+        // Inside a bulk a NUL is just data.
+        let (cmds, _) = parse_all(b"*1\r\n$4\r\nPI\x00G\r\n", 100);
+        assert_eq!(cmds, vec![vec![b"PI\x00G".to_vec()]]);
+    }
+
+    #[test]
+    fn inline_lines() {
+        // Long lines that arrived whole run; \n alone ends a line; blank lines
+        // are empty commands; \v inside a word is part of it.
+        let mut line = b"ECHO ".to_vec();
+        line.resize(INLINE_MAX + 100, b'x');
+        line.extend_from_slice(b"\r\n\r\n\nPING\nECHO a\x0bb\n");
+        let (cmds, rest) = parse_all(&line, 100);
+        assert_eq!(rest, Parsed::Incomplete);
+        assert_eq!(cmds.len(), 5);
+        assert_eq!(cmds[0][1].len(), INLINE_MAX + 95);
+        assert!(cmds[1].is_empty() && cmds[2].is_empty());
+        assert_eq!(cmds[3], vec![b"PING".to_vec()]);
+        assert_eq!(cmds[4], vec![b"ECHO".to_vec(), b"a\x0bb".to_vec()]);
+        let (cmds, _) = parse_all(b"ECHO a\"b c\"\r\n", 100);
+        assert_eq!(cmds[0][1], b"ab c".to_vec());
+    }
+
+    #[test]
+    fn unauthenticated_limits() {
+        let mut st = ParseState::new();
+        st.auth_required = true;
+        let mut b = b"*11\r\n".to_vec();
+        assert_eq!(
+            st.parse(&mut b, 0, 1 << 20),
+            Parsed::Error("unauthenticated multibulk length".into())
+        );
+        let mut st = ParseState::new();
+        st.auth_required = true;
+        let mut b = b"*10\r\n$16384\r\n".to_vec();
+        assert_eq!(st.parse(&mut b, 0, 1 << 20), Parsed::Incomplete);
+        let mut st = ParseState::new();
+        st.auth_required = true;
+        let mut b = b"*1\r\n$16385\r\n".to_vec();
+        assert_eq!(
+            st.parse(&mut b, 0, 1 << 20),
+            Parsed::Error("unauthenticated bulk length".into())
+        );
+    }
+
+    #[test]
+    fn unparsed_from_skips_finished_arguments() {
+        let mut buf = b"*3\r\n$1\r\na\r\n$3\r\nbc".to_vec();
+        let mut st = ParseState::new();
+        assert_eq!(st.parse(&mut buf, 0, 100), Parsed::Incomplete);
+        // "a" is finished; the second bulk's header is read too.
+        assert_eq!(st.unparsed_from(0), 15);
+        let st = ParseState::new();
+        assert_eq!(st.unparsed_from(7), 7);
     }
 
     #[test]

@@ -55,8 +55,14 @@ pub struct Client {
     pub write_registered: bool,
     /// Queued in the loop's list of clients with output to write.
     pub pending_write: bool,
-    /// When the output buffer first passed the soft limit (cleared below it).
-    pub soft_limit_since: Option<Instant>,
+    /// Queued in the loop's list of clients to read again (see `read_client`).
+    pub reread: bool,
+    /// The peer shut down its side (an event said so): the EOF still has to
+    /// be read after the data before it.
+    pub peer_closed: bool,
+    /// Unix second at which the output buffer was first seen at or above the
+    /// soft limit (cleared when seen below it).
+    pub soft_limit_since: Option<i64>,
     /// Authenticated (always true when no password is set).
     pub authenticated: bool,
     /// Lib name and version from CLIENT SETINFO / HELLO.
@@ -86,6 +92,8 @@ impl Client {
             close: None,
             write_registered: false,
             pending_write: false,
+            reread: false,
+            peer_closed: false,
             soft_limit_since: None,
             authenticated,
             lib_name: None,

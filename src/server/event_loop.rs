@@ -1,12 +1,14 @@
 //! The event loop: one thread, one `mio::Poll`, every client in a `Slab`.
 //!
 //! A turn of the loop: wait for readiness (at most until the next cron tick);
-//! accept new connections; for each readable client read what is there into its
-//! query buffer and run every complete command in it; then, before waiting again,
-//! write every client's pending replies (as Redis's beforeSleep), registering
-//! WRITABLE interest only for sockets that would block. The cron runs `hz` times a
-//! second: active expiry, incremental rehashing, client timeouts and output buffer
-//! soft limits, stats sampling.
+//! accept new connections; for each readable client do one read into its query
+//! buffer and run every complete command in it (a client whose read filled the
+//! chunk is read again next turn); then, before waiting again, write every
+//! client's pending replies (as Redis's beforeSleep), registering WRITABLE
+//! interest only for sockets that would block. Output buffer limits are checked
+//! when replies are added, as in Redis. The cron runs `hz` times a second: active
+//! expiry, incremental rehashing, client timeouts, query buffer trimming, stats
+//! sampling.
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -25,6 +27,10 @@ use crate::protocol::reply::ReplyBuf;
 
 /// Bytes read per read call, as Redis's PROTO_IOBUF_LEN.
 const READ_CHUNK: usize = 16 * 1024;
+/// Empty query buffers larger than this are released once the client has
+/// been idle for `QBUF_IDLE`.
+const QBUF_KEEP: usize = 4 * READ_CHUNK;
+const QBUF_IDLE: Duration = Duration::from_secs(2);
 /// Output buffers larger than this are released once written.
 const OUT_KEEP: usize = 64 * 1024;
 /// Tokens at and above this one name listening sockets, not clients.
@@ -42,6 +48,10 @@ pub struct EventLoop {
     clients: Slab<Client>,
     /// Client output to write before the next poll.
     pending: Vec<usize>,
+    /// Clients whose last read filled its chunk (more input may be waiting and,
+    /// sockets being edge-triggered, no new event would say so): read again on
+    /// the next turn, which then polls without waiting.
+    reread: Vec<usize>,
     pub srv: ServerState,
     next_cron: Instant,
 }
@@ -123,6 +133,7 @@ impl EventLoop {
             listeners,
             clients: Slab::with_capacity(1024),
             pending: Vec::with_capacity(1024),
+            reread: Vec::with_capacity(64),
             srv,
             next_cron: Instant::now(),
         })
@@ -133,12 +144,17 @@ impl EventLoop {
         let mut events = Events::with_capacity(1024);
         loop {
             let now = Instant::now();
-            let timeout = self.next_cron.saturating_duration_since(now);
+            let timeout = if self.reread.is_empty() {
+                self.next_cron.saturating_duration_since(now)
+            } else {
+                Duration::ZERO
+            };
             if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
                 if e.kind() != io::ErrorKind::Interrupted {
                     return Err(e);
                 }
             }
+            self.reread_clients();
             for ev in events.iter() {
                 let t = ev.token().0;
                 if t >= LISTENER_BASE {
@@ -149,6 +165,9 @@ impl EventLoop {
                     continue;
                 }
                 if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                    if ev.is_read_closed() {
+                        self.clients[t].peer_closed = true;
+                    }
                     self.read_client(t);
                 }
                 if ev.is_writable() && self.clients.contains(t) {
@@ -173,6 +192,27 @@ impl EventLoop {
         }
     }
 
+    /// Reads once more from the clients queued by `read_client`.
+    fn reread_clients(&mut self) {
+        if self.reread.is_empty() {
+            return;
+        }
+        let mut list = std::mem::take(&mut self.reread);
+        for &cid in &list {
+            // A slot freed and reused by a new client has `reread` false.
+            if let Some(c) = self.clients.get_mut(cid) {
+                if c.reread {
+                    c.reread = false;
+                    self.read_client(cid);
+                }
+            }
+        }
+        list.clear();
+        if self.reread.is_empty() {
+            self.reread = list;
+        }
+    }
+
     fn accept_all(&mut self, li: usize) {
         loop {
             let (sock, addr) = match self.listeners[li].accept() {
@@ -183,7 +223,6 @@ impl EventLoop {
                     return;
                 }
             };
-            self.srv.stats.connections_received += 1;
             self.add_client(sock, addr);
         }
     }
@@ -199,10 +238,13 @@ impl EventLoop {
             let _ = sref.set_tcp_keepalive(&params);
         }
         if self.clients.len() as i64 >= self.srv.config.maxclients {
+            // Refused before it is a client: counted as rejected only, not in
+            // total_connections_received (as Redis does).
             let _ = sock.write(b"-ERR max number of clients reached\r\n");
             self.srv.stats.rejected_connections += 1;
             return;
         }
+        self.srv.stats.connections_received += 1;
         if self.protected_refuses(&addr) {
             let _ = sock.write(PROTECTED_MODE_ERROR.as_bytes());
             self.srv.stats.rejected_connections += 1;
@@ -235,51 +277,59 @@ impl EventLoop {
             && !addr.ip().is_loopback()
     }
 
-    /// Reads what the socket has and runs the complete commands.
+    /// One read from the socket into the client's query buffer, then runs the
+    /// complete commands in it, as Redis does per readable event. Sockets are
+    /// edge-triggered, so a read that filled its whole chunk (more may be
+    /// waiting) queues the client for another read on the next turn instead of
+    /// reading on: a client streaming data cannot starve the others, and each
+    /// chunk is parsed (and checked against the limits) as it arrives.
     fn read_client(&mut self, cid: usize) {
         let limit = self.srv.config.client_query_buffer_limit as usize;
+        let c = &mut self.clients[cid];
+        let want = match c.parse.pending_bulk() {
+            Some(n) if n + 2 > READ_CHUNK => (n + 2).min(64 * READ_CHUNK),
+            _ => READ_CHUNK,
+        };
         let mut closed = false;
-        {
-            let c = &mut self.clients[cid];
-            loop {
-                let want = match c.parse.pending_bulk() {
-                    Some(n) if n + 2 > READ_CHUNK => (n + 2).min(64 * READ_CHUNK),
-                    _ => READ_CHUNK,
-                };
-                match read_into_spare(&c.sock, &mut c.qbuf, want) {
-                    Ok(0) => {
-                        closed = true;
-                        break;
-                    }
-                    Ok(n) => {
-                        self.srv.stats.net_input_bytes += n as u64;
-                        // A short read drained the socket; new data raises a new
-                        // edge, so there is no need for a read that would block.
-                        if n < want {
-                            break;
-                        }
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(_) => {
-                        closed = true;
-                        break;
+        loop {
+            match read_into_spare(&c.sock, &mut c.qbuf, want) {
+                Ok(0) => closed = true,
+                Ok(n) => {
+                    self.srv.stats.net_input_bytes += n as u64;
+                    // A full chunk may leave more behind; after the peer's FIN
+                    // no further event comes, so the EOF must be read next turn.
+                    if (n == want || c.peer_closed) && !c.reread {
+                        c.reread = true;
+                        self.reread.push(cid);
                     }
                 }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => closed = true,
             }
-            c.last_interaction = Instant::now();
+            break;
         }
-        self.process_input(cid);
-        if !self.clients.contains(cid) {
-            return;
+        c.last_interaction = Instant::now();
+        if c.close.is_some() {
+            // Closing after a reply: whatever else it sends is ignored.
+            c.qbuf.clear();
         }
-        if self.clients[cid].qbuf.len() > limit {
-            log::warn!("Closing client that reached max query buffer length");
+        // Only bytes not yet turned into arguments count, as in Redis (whose
+        // finished arguments leave its query buffer), checked before running
+        // anything, as Redis does after each read.
+        if c.qbuf.len().saturating_sub(c.parse.unparsed_from(0)) > limit {
+            log::warn!(
+                "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+                c.id,
+                c.addr,
+                c.qbuf.len()
+            );
             self.srv.stats.client_qbuf_limit_disconnections += 1;
             self.close_client(cid, CloseReason::QueryBufferLimit);
             return;
         }
-        if closed {
+        self.process_input(cid);
+        if closed && self.clients.contains(cid) {
             // Replies to the commands read with the EOF are still written if the
             // peer only shut down its side.
             self.write_client(cid);
@@ -292,16 +342,28 @@ impl EventLoop {
     /// Runs every complete command in the client's query buffer.
     fn process_input(&mut self, cid: usize) {
         let max_bulk = self.srv.config.proto_max_bulk_len;
+        let lim = self.srv.config.client_output_buffer_limit[0];
+        // Output at the hard limit stops the batch at once (the client is then
+        // closed below), so a pipeline of big replies cannot grow the buffer far
+        // past it; this costs one comparison per command.
+        let hard = if lim.hard > 0 { lim.hard } else { u64::MAX };
         let c = &mut self.clients[cid];
         if c.close.is_some() {
             return;
         }
+        let sent = c.sent;
+        let out_before = c.out.buf.len();
         let mut qbuf = std::mem::take(&mut c.qbuf);
         let mut parse = std::mem::take(&mut c.parse);
         let mut out = std::mem::replace(&mut c.out, ReplyBuf::empty());
         let mut db = c.db;
+        // As Redis's authRequired: only while a password is set (removing it
+        // lets clients that never authenticated through).
+        let pass_set = |srv: &ServerState| !srv.config.requirepass.is_empty();
+        let mut auth_required = !c.authenticated && pass_set(&self.srv);
         let mut pos = 0;
         loop {
+            parse.auth_required = auth_required;
             match parse.parse(&mut qbuf, pos, max_bulk) {
                 Parsed::Command { consumed } => {
                     if !parse.args.is_empty() {
@@ -319,9 +381,11 @@ impl EventLoop {
                         db = ctx.db;
                     }
                     pos = consumed;
-                    if self.clients[cid].close.is_some() {
+                    let c = &self.clients[cid];
+                    if c.close.is_some() || (out.buf.len() - sent) as u64 >= hard {
                         break;
                     }
+                    auth_required = !c.authenticated && pass_set(&self.srv);
                 }
                 Parsed::Incomplete => break,
                 Parsed::Error(msg) => {
@@ -346,7 +410,9 @@ impl EventLoop {
             c.pending_write = true;
             self.pending.push(cid);
         }
-        self.check_output_limits(cid);
+        if c.out.buf.len() > out_before {
+            self.check_output_limits(cid);
+        }
         if let Some(c) = self.clients.get(cid) {
             if c.close == Some(CloseReason::AfterReply) && !c.pending_write {
                 self.close_client(cid, CloseReason::AfterReply);
@@ -354,32 +420,31 @@ impl EventLoop {
         }
     }
 
-    /// Closes a client whose output passed its hard limit, or its soft limit for
-    /// longer than the soft seconds.
+    /// Closes a client whose output reached its hard limit, or has been at or
+    /// above its soft limit for more than the soft seconds; called after
+    /// replies were added and from the cron.
     fn check_output_limits(&mut self, cid: usize) {
-        let Some(c) = self.clients.get_mut(cid) else {
-            return;
-        };
         let lim = self.srv.config.client_output_buffer_limit[0];
-        let used = c.pending_output() as u64;
-        let mut over = lim.hard > 0 && used >= lim.hard;
-        if lim.soft > 0 && used >= lim.soft {
-            let since = *c.soft_limit_since.get_or_insert_with(Instant::now);
-            if since.elapsed().as_secs() >= lim.soft_seconds {
-                over = true;
-            }
-        } else {
-            c.soft_limit_since = None;
+        let now = super::unix_ms() / 1000;
+        if self
+            .clients
+            .get_mut(cid)
+            .is_some_and(|c| output_over_limit(c, &lim, now))
+        {
+            self.close_for_output_limit(cid);
         }
-        if over {
+    }
+
+    fn close_for_output_limit(&mut self, cid: usize) {
+        if let Some(c) = self.clients.get(cid) {
             log::warn!(
                 "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits.",
                 c.id,
                 c.addr
             );
-            self.srv.stats.client_obuf_limit_disconnections += 1;
-            self.close_client(cid, CloseReason::OutputBufferLimit);
         }
+        self.srv.stats.client_obuf_limit_disconnections += 1;
+        self.close_client(cid, CloseReason::OutputBufferLimit);
     }
 
     /// Writes pending output; registers WRITABLE interest if the socket is full.
@@ -394,6 +459,8 @@ impl EventLoop {
                 Ok(n) => {
                     c.sent += n;
                     self.srv.stats.net_output_bytes += n as u64;
+                    // A client reading a long reply is not idle (as Redis).
+                    c.last_interaction = Instant::now();
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -402,6 +469,13 @@ impl EventLoop {
                     return;
                 }
             }
+        }
+        if c.sent < c.out.buf.len() && c.sent >= OUT_KEEP && c.sent * 2 >= c.out.buf.len() {
+            // A client that reads slowly while sending more: drop what is
+            // written so the buffer holds only the backlog (copying at most as
+            // much as was just written, so this is amortised O(1) per byte).
+            c.out.buf.drain(..c.sent);
+            c.sent = 0;
         }
         if c.sent == c.out.buf.len() {
             c.out.buf.clear();
@@ -489,14 +563,20 @@ impl EventLoop {
         self.sample_ops();
     }
 
-    /// Idle timeouts and output buffer soft limits.
+    /// Idle timeouts, output buffer limits (a client above its soft limit is
+    /// closed in time even if no reply is added, as Redis's clientsCron does)
+    /// and query buffer trimming.
     fn clients_cron(&mut self) {
         let timeout = self.srv.config.timeout;
         let mut idle = Vec::new();
         if timeout > 0 {
-            let max = Duration::from_secs(timeout as u64);
+            // Whole unix seconds, as Redis counts idle time: closed once the
+            // second of the last interaction is more than `timeout` ago.
+            let now_ms = super::unix_ms();
+            let now_s = now_ms / 1000;
             for (cid, c) in self.clients.iter() {
-                if c.last_interaction.elapsed() > max {
+                let idle_ms = c.last_interaction.elapsed().as_millis() as i64;
+                if now_s - (now_ms - idle_ms).div_euclid(1000) > timeout {
                     idle.push(cid);
                 }
             }
@@ -505,14 +585,29 @@ impl EventLoop {
             log::debug!("Closing idle client");
             self.close_client(cid, CloseReason::Timeout);
         }
-        let with_output: Vec<usize> = self
-            .clients
-            .iter()
-            .filter(|(_, c)| c.pending_output() > 0)
-            .map(|(k, _)| k)
-            .collect();
-        for cid in with_output {
-            self.check_output_limits(cid);
+        let lim = self.srv.config.client_output_buffer_limit[0];
+        if lim.hard > 0 || lim.soft > 0 {
+            let now = super::unix_ms() / 1000;
+            let mut over = Vec::new();
+            for (cid, c) in self.clients.iter_mut() {
+                if output_over_limit(c, &lim, now) {
+                    over.push(cid);
+                }
+            }
+            for cid in over {
+                self.close_for_output_limit(cid);
+            }
+        }
+        // Give back the query buffer of an idle client that once received a
+        // big command (as Redis's clientsCronResizeQueryBuffer).
+        for (_, c) in self.clients.iter_mut() {
+            if c.qbuf.is_empty()
+                && c.qbuf.capacity() > QBUF_KEEP
+                && !c.parse.in_progress()
+                && c.last_interaction.elapsed() >= QBUF_IDLE
+            {
+                c.qbuf = Vec::with_capacity(READ_CHUNK);
+            }
         }
     }
 
@@ -534,6 +629,24 @@ impl EventLoop {
             }
             _ => {}
         }
+    }
+}
+
+/// Whether a client's pending output breaks `lim` at unix second `now`: at or
+/// above the hard limit, or seen at or above the soft limit more than the soft
+/// seconds ago (whole seconds, as Redis counts them). Starts or clears the
+/// client's soft-limit clock.
+fn output_over_limit(c: &mut Client, lim: &crate::config::OutputLimit, now: i64) -> bool {
+    let used = c.pending_output() as u64;
+    if lim.hard > 0 && used >= lim.hard {
+        return true;
+    }
+    if lim.soft > 0 && used >= lim.soft {
+        let since = *c.soft_limit_since.get_or_insert(now);
+        now.saturating_sub(since) > lim.soft_seconds as i64
+    } else {
+        c.soft_limit_since = None;
+        false
     }
 }
 
