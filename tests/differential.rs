@@ -301,7 +301,9 @@ const PATTERNS: &[&[u8]] = &[
     b"n?m",
 ];
 
-const JUNK: &[&[u8]] = &[b"foo", b"EX", b"NX", b"GET", b"1", b"", b"IDX"];
+/// Stray arguments. The number is large: appended after a truncated `PX` or
+/// `PEXPIRE k` it must not make a TTL short enough to race the comparison.
+const JUNK: &[&[u8]] = &[b"foo", b"EX", b"NX", b"GET", b"100000000", b"", b"IDX"];
 
 /// The generator of one sequence: `index` is the position of the command
 /// being generated (it makes relative expire times unique).
@@ -436,7 +438,14 @@ impl Gen {
                 5 => args.push(lit("XX")),
                 6 => args.push(lit("KEEPTTL")),
                 7 | 8 => args.push(lit("GET")),
-                9 => args.push(lit(self.rng.pick(&["ex", "get", "keepttl", "px"]))),
+                // Lower-case options; a lone "px"/"ex" is not generated since a
+                // stray argument appended after it could make a tiny real TTL.
+                9 => match self.rng.below(4) {
+                    0 => args.extend([lit("px"), self.rel_ms()]),
+                    1 => args.extend([lit("ex"), self.rel_secs()]),
+                    2 => args.push(lit("get")),
+                    _ => args.push(lit("keepttl")),
+                },
                 _ => args.push(lit(self.rng.pick(&["FOO", "EXX", "PERSIST"]))),
             }
         }

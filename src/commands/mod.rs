@@ -190,12 +190,15 @@ fn arity_ok(arity: i32, argc: usize) -> bool {
 }
 
 /// Resolves, checks and runs one command, writing its reply to `ctx.out`.
-pub fn dispatch(ctx: &mut Ctx, args: &Args) {
+/// `start` is a fresh reading of the monotonic clock (the caller's previous
+/// return value, within one batch); returns the reading taken when the
+/// command ended, so that each command costs one clock read.
+pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
     let reg = Registry::get();
-    ctx.now = crate::server::unix_ms();
+    ctx.now = ctx.srv.clock.unix_ms_at(start);
     let Some(mut idx) = reg.find(args.get(0)) else {
         reject(ctx, None, unknown_command(args));
-        return;
+        return start;
     };
     let top = reg.all[idx].spec;
     // A container called alone is an arity error, unless its arity allows a
@@ -203,7 +206,7 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args) {
     if !top.subcommands.is_empty() && (args.len() >= 2 || top.arity != -1) {
         if args.len() < 2 {
             reject(ctx, Some(idx), wrong_arity(top.name));
-            return;
+            return start;
         }
         match reg.find_sub(idx, args.get(1)) {
             Some(s) => idx = s,
@@ -214,7 +217,7 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args) {
                     top.name.to_ascii_uppercase()
                 );
                 reject(ctx, Some(idx), CmdError::from(e));
-                return;
+                return start;
             }
         }
     }
@@ -222,21 +225,25 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args) {
     let spec = entry.spec;
     if !arity_ok(spec.arity, args.len()) {
         reject(ctx, Some(idx), wrong_arity(&entry.full_name));
-        return;
+        return start;
     }
-    if !ctx.clients[ctx.cid].authenticated && !spec.flags.has(table::Flags::NO_AUTH) {
+    // As Redis: authentication is required only while a password is set.
+    if !ctx.clients[ctx.cid].authenticated
+        && !ctx.srv.config.requirepass.is_empty()
+        && !spec.flags.has(table::Flags::NO_AUTH)
+    {
         reject(
             ctx,
             Some(idx),
             CmdError::from("NOAUTH Authentication required."),
         );
-        return;
+        return start;
     }
     ctx.clients[ctx.cid].last_cmd = spec.name;
     ctx.dirty = 0;
-    let start = Instant::now();
     let result = (spec.handler)(ctx, args);
-    let usec = start.elapsed().as_micros() as u64;
+    let end = Instant::now();
+    let usec = end.saturating_duration_since(start).as_micros() as u64;
     let st = &mut ctx.srv.cmd_stats[idx];
     st.calls += 1;
     st.usec += usec;
@@ -247,6 +254,7 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args) {
         count_error(ctx, &e);
         ctx.out.error(e.text());
     }
+    end
 }
 
 fn reject(ctx: &mut Ctx, idx: Option<usize>, e: CmdError) {

@@ -117,6 +117,19 @@ impl ParseState {
     /// When a multibulk command was left incomplete, parsing resumes where it
     /// stopped, which is at or after `pos`. `max_bulk` is proto-max-bulk-len.
     pub fn parse(&mut self, buf: &mut [u8], pos: usize, max_bulk: i64) -> Parsed {
+        let r = self.parse_next(buf, pos, max_bulk);
+        if let Parsed::Error(_) = r {
+            // Nothing of the failed command survives: the connection closes,
+            // and a later shift() must not see a half-parsed command whose
+            // resume point predates it.
+            self.multibulk_left = 0;
+            self.bulk_len = -1;
+            self.args.clear();
+        }
+        r
+    }
+
+    fn parse_next(&mut self, buf: &mut [u8], pos: usize, max_bulk: i64) -> Parsed {
         if self.multibulk_left > 0 {
             let at = self.resume;
             return self.parse_bulks(buf, at, max_bulk);
@@ -658,6 +671,26 @@ mod tests {
                     _ => break,
                 }
             }
+            // As the event loop does after a batch: drop the consumed bytes.
+            buf.drain(..pos);
+            st.shift(pos);
         }
+    }
+
+    #[test]
+    fn an_error_inside_a_command_leaves_no_half_parsed_state() {
+        // A complete command, then one whose second header is bad: the error
+        // must not leave a resume point from before the consumed bytes.
+        let mut buf = b"*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\nx\r\n".to_vec();
+        let mut st = ParseState::new();
+        let Parsed::Command { consumed } = st.parse(&mut buf, 0, 1 << 20) else {
+            panic!("first command");
+        };
+        assert!(matches!(
+            st.parse(&mut buf, consumed, 1 << 20),
+            Parsed::Error(_)
+        ));
+        assert!(!st.in_progress());
+        st.shift(consumed);
     }
 }

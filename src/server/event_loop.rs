@@ -362,6 +362,8 @@ impl EventLoop {
         let pass_set = |srv: &ServerState| !srv.config.requirepass.is_empty();
         let mut auth_required = !c.authenticated && pass_set(&self.srv);
         let mut pos = 0;
+        // One clock read per command: the end of one is the start of the next.
+        let mut clock = Instant::now();
         loop {
             parse.auth_required = auth_required;
             match parse.parse(&mut qbuf, pos, max_bulk) {
@@ -377,7 +379,7 @@ impl EventLoop {
                             now: 0,
                             dirty: 0,
                         };
-                        dispatch(&mut ctx, &args);
+                        clock = dispatch(&mut ctx, &args, clock);
                         db = ctx.db;
                     }
                     pos = consumed;
@@ -530,6 +532,7 @@ impl EventLoop {
     /// Periodic work, `hz` times a second.
     fn cron(&mut self) {
         self.srv.cronloops += 1;
+        self.srv.clock.reanchor();
         let hz = self.srv.config.hz.max(1) as u64;
         let period_us = 1_000_000 / hz;
         // Active expiry: at most 25% of the period, as Redis's slow cycle.

@@ -75,6 +75,8 @@ pub struct ServerState {
     /// Active expiry on/off (DEBUG SET-ACTIVE-EXPIRE); the cron's expiry cycle
     /// runs only while it is true.
     pub active_expire: bool,
+    /// Unix time read off the monotonic clock (see `Clock`).
+    pub clock: Clock,
     /// used_memory right after start (INFO used_memory_startup).
     pub mem_startup: u64,
 }
@@ -104,6 +106,7 @@ impl ServerState {
             cronloops: 0,
             replid: crate::commands::server::new_replid(),
             active_expire: true,
+            clock: Clock::new(),
             mem_startup: crate::commands::server::startup_memory(),
         }
     }
@@ -111,6 +114,41 @@ impl ServerState {
     /// Keys expired since start, over all databases.
     pub fn expired_keys(&self) -> u64 {
         self.dbs.iter().map(|d| d.expired_keys).sum()
+    }
+}
+
+/// Unix time derived from the monotonic clock, so that one clock read per
+/// command gives both its duration (command stats) and its time (`ctx.now`).
+/// Re-anchored to the wall clock every cron tick, so a change of the system
+/// time shows within 1/hz seconds.
+pub struct Clock {
+    anchor: Instant,
+    anchor_unix_us: i64,
+}
+
+impl Clock {
+    pub fn new() -> Clock {
+        Clock {
+            anchor: Instant::now(),
+            anchor_unix_us: unix_us(),
+        }
+    }
+
+    /// Takes the wall clock as the new reference.
+    pub fn reanchor(&mut self) {
+        *self = Clock::new();
+    }
+
+    /// Unix milliseconds at monotonic instant `t`.
+    pub fn unix_ms_at(&self, t: Instant) -> i64 {
+        let since = t.saturating_duration_since(self.anchor).as_micros() as i64;
+        (self.anchor_unix_us + since) / 1000
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::new()
     }
 }
 
