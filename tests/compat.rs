@@ -5,8 +5,11 @@
 //! `COMPAT_ADDR=127.0.0.1:7777 cargo test --test compat` checks them against a
 //! server that is already running (e.g. a real redis-server, to prove the
 //! expectations), and `COMPAT_FILTER=text` keeps only the files or cases whose
-//! name contains `text`. Failures are printed as
-//! `file:line case: sent ... expected ... got ...`, then `compat: N passed, M failed`.
+//! name contains `text`. Every case runs in RESP2 (as written) and in RESP3
+//! (see "Both protocols" in FORMAT.md); `COMPAT_PROTOCOL=resp2` or `resp3`
+//! keeps one run. Failures are printed as
+//! `[server protocol] file:line case: sent ... expected ... got ...`, then
+//! `compat [server protocol]: N passed, M failed` for each server and protocol.
 
 mod support;
 

@@ -7,9 +7,12 @@
 //!   matching, so `(any)` elements cannot steal another element's partner);
 //! - `parse_cases`: a case file into `Case`s of `Step`s, with `file:line` errors;
 //! - `run_from_env`: the `cargo test --test compat` entry point. It runs against
-//!   `COMPAT_ADDR` if set, else a freshly spawned ferrodis, keeps going after
-//!   failures, stops early (failing) if the server dies, and prints one line per
-//!   failure plus `compat: N passed, M failed`.
+//!   `COMPAT_ADDR` if set, else a freshly spawned ferrodis and redis-server;
+//!   on each, every case runs as written (RESP2), then again in RESP3 (`HELLO 3`
+//!   on every connection, expectations through `Step::expect_in`) unless it is
+//!   `# resp2-only` or sends HELLO itself. It keeps going after failures, stops
+//!   early (failing) if the server dies, and prints one line per failure plus
+//!   `compat [server protocol]: N passed, M failed` per server and protocol.
 //!
 //! Included only by `tests/compat.rs` (via `#[path]`), so the unit tests at the
 //! bottom run once, as part of that target.
@@ -636,6 +639,9 @@ pub struct Step {
     pub action: Action,
     /// Present exactly for `Cmd`, `Read` and `Raw`.
     pub expect: Option<Expect>,
+    /// The explicit RESP3 form from a `resp3:` line after the expectation;
+    /// without it the RESP3 run uses `to_resp3(expect)`.
+    pub resp3: Option<Expect>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -646,6 +652,107 @@ pub struct Case {
     pub line: usize,
     pub name: String,
     pub steps: Vec<Step>,
+    /// Marked `# resp2-only` (in the case, or before the first case of its file).
+    pub resp2_only: bool,
+}
+
+/// The protocol a case runs in: as written, or after an automatic `HELLO 3`
+/// on every connection (expectations translated by `to_resp3`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    Resp2,
+    Resp3,
+}
+
+impl Protocol {
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Resp2 => "resp2",
+            Protocol::Resp3 => "resp3",
+        }
+    }
+}
+
+/// The comment line that keeps a case (or, before the first `===`, a whole
+/// file) out of the RESP3 run. A reason may follow: `# resp2-only: why`.
+pub const RESP2_ONLY: &str = "# resp2-only";
+
+/// Prefix of the line giving an expectation's RESP3 form.
+pub const RESP3_LINE: &str = "resp3:";
+
+/// Whether `line` (trimmed at the start) is the `# resp2-only` marker.
+fn is_resp2_only_marker(line: &str) -> bool {
+    line.strip_prefix(RESP2_ONLY)
+        .is_some_and(|r| r.is_empty() || r.starts_with(|c: char| c == ':' || c.is_whitespace()))
+}
+
+/// The mechanical RESP2 -> RESP3 translation of an expectation: RESP2's two
+/// nulls (`(nil)`, `(nil-array)`) become RESP3's `_`, at any depth; everything
+/// else is the same in both protocols, or needs an explicit `resp3:` line.
+pub fn to_resp3(e: &Expect) -> Expect {
+    let list = |v: &[Expect]| v.iter().map(to_resp3).collect::<Vec<_>>();
+    match e {
+        Expect::Nil | Expect::NilArray => Expect::Null,
+        Expect::Array(v, u) => Expect::Array(list(v), *u),
+        Expect::Set(v) => Expect::Set(list(v)),
+        Expect::Push(v, u) => Expect::Push(list(v), *u),
+        Expect::Map(m, u) => Expect::Map(
+            m.iter().map(|(k, v)| (to_resp3(k), to_resp3(v))).collect(),
+            *u,
+        ),
+        other => other.clone(),
+    }
+}
+
+impl Step {
+    /// What this step must get when run in `proto`.
+    pub fn expect_in(&self, proto: Protocol) -> Option<Expect> {
+        match proto {
+            Protocol::Resp2 => self.expect.clone(),
+            Protocol::Resp3 => self
+                .resp3
+                .clone()
+                .or_else(|| self.expect.as_ref().map(to_resp3)),
+        }
+    }
+
+    /// Whether the step sends HELLO (as a command or inside raw bytes).
+    fn sends_hello(&self) -> bool {
+        match &self.action {
+            Action::Cmd(a) | Action::Send(a) => {
+                a.first().is_some_and(|c| c.eq_ignore_ascii_case(b"hello"))
+            }
+            Action::Raw(b) => b.windows(5).any(|w| w.eq_ignore_ascii_case(b"hello")),
+            Action::Read | Action::Sleep(_) => false,
+        }
+    }
+}
+
+impl Case {
+    /// Whether the case sends HELLO itself (it then runs once, as written).
+    pub fn sends_hello(&self) -> bool {
+        self.steps.iter().any(Step::sends_hello)
+    }
+
+    /// Whether the case sends `CONFIG SET ...` or `DEBUG SET-...` (settings it
+    /// must restore before it ends).
+    pub fn changes_settings(&self) -> bool {
+        self.steps.iter().any(|st| match &st.action {
+            Action::Cmd(a) | Action::Send(a) => {
+                a.len() > 1
+                    && (a[0].eq_ignore_ascii_case(b"config") || a[0].eq_ignore_ascii_case(b"debug"))
+                    && a[1].len() >= 3
+                    && a[1][..3].eq_ignore_ascii_case(b"set")
+            }
+            _ => false,
+        })
+    }
+
+    /// Whether the case runs in `proto`: every case runs as written (RESP2);
+    /// the RESP3 run skips `# resp2-only` cases and cases that send HELLO.
+    pub fn runs_in(&self, proto: Protocol) -> bool {
+        proto == Protocol::Resp2 || !(self.resp2_only || self.sends_hello())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -726,6 +833,7 @@ fn parse_step_line(line: &str) -> Result<(String, Action), String> {
 
 /// Parses one case file. `file` is the name used in messages. A case with an
 /// error is dropped (the error names it) and parsing resumes at the next `===`.
+/// A `# resp2-only` line before the first case marks every case of the file.
 pub fn parse_cases(file: &str, text: &str) -> (Vec<Case>, Vec<ParseError>) {
     let lines: Vec<&str> = text
         .split('\n')
@@ -735,16 +843,39 @@ pub fn parse_cases(file: &str, text: &str) -> (Vec<Case>, Vec<ParseError>) {
     let mut errors = Vec::new();
     let mut current: Option<Case> = None;
     let mut broken = false;
+    let mut file_resp2_only = false;
     let mut i = 0;
+    // Keeps a finished case unless it is broken; a `resp3:` line in a case
+    // that never runs in RESP3 is an error (it would be silently dead).
+    let finish = |c: Case, broken: bool, cases: &mut Vec<Case>, errors: &mut Vec<ParseError>| {
+        if broken {
+            return;
+        }
+        if !c.runs_in(Protocol::Resp3) {
+            if let Some(st) = c.steps.iter().find(|st| st.resp3.is_some()) {
+                let why = if c.resp2_only {
+                    "is marked resp2-only"
+                } else {
+                    "sends HELLO itself, so it runs only as written"
+                };
+                errors.push(ParseError {
+                    file: c.file.clone(),
+                    line: st.line,
+                    case: Some(c.name.clone()),
+                    msg: format!("`{RESP3_LINE}` line in a case that {why}"),
+                });
+                return;
+            }
+        }
+        cases.push(c);
+    };
     while i < lines.len() {
         let lineno = i + 1;
         let line = lines[i].trim_start();
         i += 1;
         if let Some(name) = line.strip_prefix("===") {
             if let Some(c) = current.take() {
-                if !broken {
-                    cases.push(c);
-                }
+                finish(c, broken, &mut cases, &mut errors);
             }
             broken = false;
             let name = name.trim();
@@ -753,6 +884,7 @@ pub fn parse_cases(file: &str, text: &str) -> (Vec<Case>, Vec<ParseError>) {
                 line: lineno,
                 name: name.to_string(),
                 steps: Vec::new(),
+                resp2_only: file_resp2_only,
             });
             if name.is_empty() {
                 broken = true;
@@ -762,6 +894,13 @@ pub fn parse_cases(file: &str, text: &str) -> (Vec<Case>, Vec<ParseError>) {
                     case: None,
                     msg: "a case needs a name after `===`".into(),
                 });
+            }
+            continue;
+        }
+        if is_resp2_only_marker(line) {
+            match current.as_mut() {
+                Some(c) => c.resp2_only = true,
+                None => file_resp2_only = true,
             }
             continue;
         }
@@ -784,6 +923,15 @@ pub fn parse_cases(file: &str, text: &str) -> (Vec<Case>, Vec<ParseError>) {
             );
             continue;
         };
+        if line.starts_with(RESP3_LINE) {
+            err(
+                format!("`{RESP3_LINE}` must come right after an expectation line"),
+                lineno,
+                &current,
+            );
+            broken = true;
+            continue;
+        }
         let (conn, action) = match parse_step_line(line) {
             Ok(x) => x,
             Err(m) => {
@@ -792,10 +940,11 @@ pub fn parse_cases(file: &str, text: &str) -> (Vec<Case>, Vec<ParseError>) {
                 continue;
             }
         };
+        let mut resp3 = None;
         let expect = if matches!(action, Action::Cmd(_) | Action::Read | Action::Raw(_)) {
             let next = lines.get(i).map(|l| l.trim_start());
             i += 1;
-            match next {
+            let e = match next {
                 None | Some("") => {
                     err(
                         "missing expectation (the line after a command must be its reply)".into(),
@@ -806,14 +955,29 @@ pub fn parse_cases(file: &str, text: &str) -> (Vec<Case>, Vec<ParseError>) {
                     continue;
                 }
                 Some(exp) => match parse_expect(exp) {
-                    Ok(e) => Some(e),
+                    Ok(e) => e,
                     Err(m) => {
                         err(format!("bad expectation: {m}"), lineno + 1, &current);
                         broken = true;
                         continue;
                     }
                 },
+            };
+            if let Some(r3) = lines
+                .get(i)
+                .and_then(|l| l.trim_start().strip_prefix(RESP3_LINE))
+            {
+                i += 1;
+                match parse_expect(r3) {
+                    Ok(r) => resp3 = Some(r),
+                    Err(m) => {
+                        err(format!("bad `{RESP3_LINE}` expectation: {m}"), i, &current);
+                        broken = true;
+                        continue;
+                    }
+                }
             }
+            Some(e)
         } else {
             None
         };
@@ -823,12 +987,11 @@ pub fn parse_cases(file: &str, text: &str) -> (Vec<Case>, Vec<ParseError>) {
             conn,
             action,
             expect,
+            resp3,
         });
     }
     if let Some(c) = current {
-        if !broken {
-            cases.push(c);
-        }
+        finish(c, broken, &mut cases, &mut errors);
     }
     (cases, errors)
 }
@@ -915,9 +1078,24 @@ fn shorten(s: String) -> String {
     format!("{}...({} chars in all)", &s[..cut], s.len())
 }
 
-/// Runs one case against `addr`: fresh `c1` + FLUSHALL, then the steps in order,
-/// stopping at the first mismatch. All connections close when it returns.
-pub fn run_case(addr: &str, case: &Case) -> Result<(), Box<Failure>> {
+/// Opens a connection; in RESP3 it first switches with `HELLO 3` (which must
+/// answer with a map). The error is the text shown as "got" on failure.
+fn open_conn(addr: &str, proto: Protocol) -> Result<Conn, String> {
+    let mut c = Conn::connect(addr).map_err(|e| format!("(cannot connect: {e})"))?;
+    if proto == Protocol::Resp3 {
+        let r = c.send(&["HELLO", "3"]).and_then(|_| c.read_reply());
+        match Got::from_io(r, c.timeout()) {
+            Got::Reply(Reply::Map(_)) => {}
+            got => return Err(format!("(automatic HELLO 3 got {})", got.show())),
+        }
+    }
+    Ok(c)
+}
+
+/// Runs one case against `addr` in `proto`: a fresh `c1` (switched with
+/// `HELLO 3` in RESP3) sends FLUSHALL, then the steps run in order, stopping
+/// at the first mismatch. All connections close when it returns.
+pub fn run_case(addr: &str, case: &Case, proto: Protocol) -> Result<(), Box<Failure>> {
     let fail = |line: usize, sent: &str, expected: &str, got: String| {
         Box::new(Failure {
             file: case.file.clone(),
@@ -929,14 +1107,7 @@ pub fn run_case(addr: &str, case: &Case) -> Result<(), Box<Failure>> {
         })
     };
     let mut conns: BTreeMap<String, Conn> = BTreeMap::new();
-    let mut c1 = Conn::connect(addr).map_err(|e| {
-        fail(
-            case.line,
-            "FLUSHALL",
-            "+OK",
-            format!("(cannot connect: {e})"),
-        )
-    })?;
+    let mut c1 = open_conn(addr, proto).map_err(|got| fail(case.line, "FLUSHALL", "+OK", got))?;
     let flush = c1.send(&["FLUSHALL"]).and_then(|_| c1.read_reply());
     let got = Got::from_io(flush, c1.timeout());
     if !got.fits(&Expect::Status("OK".into())) {
@@ -946,7 +1117,8 @@ pub fn run_case(addr: &str, case: &Case) -> Result<(), Box<Failure>> {
     let mut closed: Vec<String> = Vec::new();
 
     for step in &case.steps {
-        let expected = step.expect.as_ref().map(|e| shorten(e.to_string()));
+        let expect = step.expect_in(proto);
+        let expected = expect.as_ref().map(|e| shorten(e.to_string()));
         let expected = expected.as_deref().unwrap_or("(nothing)");
         let fail_here = |got: String| fail(step.line, &step.source, expected, got);
         if let Action::Sleep(ms) = step.action {
@@ -960,8 +1132,8 @@ pub fn run_case(addr: &str, case: &Case) -> Result<(), Box<Failure>> {
             )));
         }
         if !conns.contains_key(&step.conn) {
-            let c = Conn::connect(addr)
-                .map_err(|e| fail_here(format!("(cannot connect {}: {e})", step.conn)))?;
+            let c = open_conn(addr, proto)
+                .map_err(|got| fail_here(format!("(connection {}) {got}", step.conn)))?;
             conns.insert(step.conn.clone(), c);
         }
         let conn = conns.get_mut(&step.conn).expect("inserted above");
@@ -982,7 +1154,7 @@ pub fn run_case(addr: &str, case: &Case) -> Result<(), Box<Failure>> {
             conns.remove(&step.conn);
             closed.push(step.conn.clone());
         }
-        match &step.expect {
+        match &expect {
             Some(e) if got.fits(e) => {}
             _ => return Err(fail_here(got.show())),
         }
@@ -1002,10 +1174,10 @@ pub struct Outcome {
 /// Runs `cases` against `server`, continuing after failures. After a failure
 /// the server is probed; if it is gone (exited or not answering PING in 2 s),
 /// the remaining cases are not run and count as failed.
-pub fn run_cases(server: &mut Server, cases: &[Case]) -> Outcome {
+pub fn run_cases(server: &mut Server, cases: &[&Case], proto: Protocol) -> Outcome {
     let mut out = Outcome::default();
     for (k, case) in cases.iter().enumerate() {
-        match run_case(&server.addr, case) {
+        match run_case(&server.addr, case, proto) {
             Ok(()) => out.passed += 1,
             Err(f) => {
                 out.failed += 1;
@@ -1031,6 +1203,16 @@ pub fn run_cases(server: &mut Server, cases: &[Case]) -> Outcome {
                     out.messages.push(msg);
                     out.failed += left;
                     break;
+                }
+                // A case that failed half-way may have left a setting changed
+                // (it restores it in its last steps); a spawned server is
+                // restarted so that the following cases do not inherit it.
+                if case.changes_settings() && server.dir().is_some() {
+                    server.restart();
+                    out.messages.push(format!(
+                        "restarted the server (now at {}) as the failed case changes settings",
+                        server.addr
+                    ));
                 }
             }
         }
@@ -1109,26 +1291,53 @@ pub fn run_from_env() {
         }
     }
 
+    // Every case runs as written (RESP2); then, on the same server, the cases
+    // that may run in RESP3 run again after an automatic HELLO 3.
+    // COMPAT_PROTOCOL=resp2 or resp3 keeps one of the two runs.
+    let only = std::env::var("COMPAT_PROTOCOL")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let by_proto: Vec<(Protocol, Vec<&Case>)> = [Protocol::Resp2, Protocol::Resp3]
+        .into_iter()
+        .filter(|p| {
+            only.as_deref()
+                .is_none_or(|o| o.eq_ignore_ascii_case(p.name()))
+        })
+        .map(|p| (p, cases.iter().filter(|c| c.runs_in(p)).collect()))
+        .collect();
+    if by_proto.is_empty() {
+        panic!("COMPAT_PROTOCOL={only:?}: expected resp2 or resp3");
+    }
     let mut total_failed = errors.len();
     for (name, mut server) in servers {
-        println!(
-            "compat: running {} case(s) against {name} at {}",
-            cases.len(),
-            server.addr
-        );
-        let out = run_cases(&mut server, &cases);
-        drop(server);
-        for m in &out.messages {
-            println!("[{name}] {m}");
+        for (proto, selected) in &by_proto {
+            let label = format!("{name} {}", proto.name());
+            println!(
+                "compat: running {} case(s) against {name} at {} in {}",
+                selected.len(),
+                server.addr,
+                proto.name()
+            );
+            let out = run_cases(&mut server, selected, *proto);
+            for m in &out.messages {
+                println!("[{label}] {m}");
+            }
+            // Parse errors count once per server, in the RESP2 line.
+            let parse_failed = if *proto == Protocol::Resp2 {
+                errors.len()
+            } else {
+                0
+            };
+            // The leading newline keeps the summary alone on its line even when
+            // the test harness has printed `test ... ` without a newline.
+            println!(
+                "\ncompat [{label}]: {} passed, {} failed",
+                out.passed,
+                out.failed + parse_failed
+            );
+            total_failed += out.failed;
         }
-        // The leading newline keeps the summary alone on its line even when the
-        // test harness has printed `test ... ` without a newline (--nocapture).
-        println!(
-            "\ncompat [{name}]: {} passed, {} failed",
-            out.passed,
-            out.failed + errors.len()
-        );
-        total_failed += out.failed;
+        drop(server);
     }
     if total_failed > 0 {
         panic!("{total_failed} compat case(s) failed (details above)");
@@ -1629,6 +1838,131 @@ mod tests {
             f.to_string(),
             "redis-compat-tests/a.txt:7 GET missing: sent > GET k expected (nil) got \"v\""
         );
+    }
+
+    #[test]
+    fn resp3_translation_is_mechanical() {
+        assert_eq!(to_resp3(&ex("(nil)")), Expect::Null);
+        assert_eq!(to_resp3(&ex("(nil-array)")), Expect::Null);
+        assert_eq!(
+            to_resp3(&ex(r#"["a",(nil),[(nil-array)]]"#)),
+            ex(r#"["a",_,[_]]"#)
+        );
+        assert_eq!(
+            to_resp3(&ex(r#"(unordered) %{"k":(nil)}"#)),
+            ex(r#"(unordered) %{"k":_}"#)
+        );
+        assert_eq!(to_resp3(&ex("~[(nil)]")), ex("~[_]"));
+        for same in [
+            "+OK", "-ERR x", ":1", r#""v""#, "(any)", "(len 2)", "(closed)", "[]",
+        ] {
+            assert_eq!(to_resp3(&ex(same)), ex(same), "{same}");
+        }
+        // the translated forms match what a RESP3 server sends
+        assert!(to_resp3(&ex(r#"["a",(nil)]"#)).matches(&arr(vec![bulk("a"), Reply::Null])));
+        assert!(!to_resp3(&ex(r#"["a",(nil)]"#)).matches(&arr(vec![bulk("a"), Reply::Nil])));
+    }
+
+    #[test]
+    fn resp3_lines_and_resp2_only_markers() {
+        let text = "# resp2-only: the whole file\n\
+            === a\n\
+            > PING\n\
+            +PONG\n";
+        let (cases, errors) = parse_cases("f.txt", text);
+        assert_eq!(errors, vec![]);
+        assert!(cases[0].resp2_only);
+        assert!(!cases[0].runs_in(Protocol::Resp3));
+        assert!(cases[0].runs_in(Protocol::Resp2));
+
+        let text = "=== explicit\n\
+            > LCS a b IDX\n\
+            [\"matches\",[],\"len\",:0]\n\
+            \x20 resp3: %{\"matches\":[],\"len\"::0}\n\
+            > GET k\n\
+            (nil)\n\
+            === opted out\n\
+            # resp2-only\n\
+            > CONFIG GET hz\n\
+            [\"hz\",\"10\"]\n\
+            === a comment that only looks like the marker\n\
+            # resp2-onlyish\n\
+            > PING\n\
+            +PONG\n\
+            === sends HELLO itself\n\
+            > HELLO 3\n\
+            (any)\n\
+            === raw hello\n\
+            >raw \"hello 3\\r\\n\"\n\
+            (any)\n";
+        let (cases, errors) = parse_cases("f.txt", text);
+        assert_eq!(errors, vec![]);
+        let runs: Vec<(&str, bool)> = cases
+            .iter()
+            .map(|c| (c.name.as_str(), c.runs_in(Protocol::Resp3)))
+            .collect();
+        assert_eq!(
+            runs,
+            vec![
+                ("explicit", true),
+                ("opted out", false),
+                ("a comment that only looks like the marker", true),
+                ("sends HELLO itself", false),
+                ("raw hello", false),
+            ]
+        );
+        let st = &cases[0].steps;
+        assert_eq!(st.len(), 2);
+        assert_eq!(
+            st[0].expect_in(Protocol::Resp2),
+            Some(ex(r#"["matches",[],"len",:0]"#))
+        );
+        assert_eq!(
+            st[0].expect_in(Protocol::Resp3),
+            Some(ex(r#"%{"matches":[],"len"::0}"#))
+        );
+        assert_eq!(st[1].line, 5);
+        assert_eq!(st[1].expect_in(Protocol::Resp2), Some(Expect::Nil));
+        assert_eq!(st[1].expect_in(Protocol::Resp3), Some(Expect::Null));
+    }
+
+    #[test]
+    fn misplaced_resp3_lines_are_errors() {
+        let text = "=== orphan\n\
+            resp3: :1\n\
+            === dead in a resp2-only case\n\
+            # resp2-only\n\
+            > PING\n\
+            +PONG\n\
+            resp3: +PONG\n\
+            === dead in a HELLO case\n\
+            > HELLO 3\n\
+            (any)\n\
+            > PING\n\
+            +PONG\n\
+            resp3: +PONG\n\
+            === bad resp3 expectation\n\
+            > PING\n\
+            +PONG\n\
+            resp3: (what)\n\
+            === ok\n\
+            > PING\n\
+            +PONG\n";
+        let (cases, errors) = parse_cases("x.txt", text);
+        let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, vec!["ok"]);
+        let at: Vec<usize> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(at, vec![2, 5, 11, 17]);
+    }
+
+    #[test]
+    fn settings_changes_are_detected() {
+        let (cases, _) = parse_cases(
+            "f.txt",
+            "=== a\n> config set hz 20\n+OK\n=== b\n> DEBUG SET-ACTIVE-EXPIRE 0\n+OK\n=== c\n> CONFIG GET hz\n(any)\n",
+        );
+        let v: Vec<bool> = cases.iter().map(Case::changes_settings).collect();
+        assert_eq!(v, vec![true, true, false]);
     }
 
     #[test]
