@@ -10,8 +10,8 @@
 use std::fmt::Write as _;
 use std::os::unix::io::AsRawFd;
 
-use super::table::{Acl, Arg, ArgFlags, ArgType, Args, CommandSpec, Flags, Group, Keys, ARG, BASE};
 use super::connection::valid_client_name;
+use super::table::{Acl, Arg, ArgFlags, ArgType, Args, CommandSpec, Flags, Group, Keys, ARG, BASE};
 use super::Ctx;
 use crate::error::{err, CmdError, CmdResult, NOT_INTEGER, SYNTAX};
 use crate::protocol::reply::ReplyBuf;
@@ -23,7 +23,6 @@ use crate::util::numbers::parse_i64;
 const REPLY_CHUNK: usize = 16 * 1024;
 
 const BAD_NAME: &str = "ERR Client names cannot contain spaces, newlines or special characters.";
-
 
 // ---------------------------------------------------------------------------
 // CLIENT LIST / INFO
@@ -97,12 +96,12 @@ fn info_line(c: &Client, own: Option<(&ReplyBuf, usize)>, s: &mut String) {
     let tot = c.qbuf.capacity() + out.buf.capacity() + argv_mem + std::mem::size_of::<Client>();
     let laddr = c.laddr.map(|a| a.to_string()).unwrap_or_default();
     let name = c.name.as_deref().map(String::from_utf8_lossy);
-    let _ = write!(
+    let _ = writeln!(
         s,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} \
          sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 \
          rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} \
-         user=default redir=-1 resp={}\n",
+         user=default redir=-1 resp={}",
         c.id,
         c.addr,
         laddr,
@@ -326,15 +325,17 @@ fn client_getname(ctx: &mut Ctx, _args: &Args) -> CmdResult {
 }
 
 /// Redis's answer when a subcommand gets more arguments than it parses.
-fn too_many(sub: &str) -> CmdError {
+/// The subcommand is quoted as sent.
+fn too_many(args: &Args) -> CmdError {
     CmdError::from(format!(
-        "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try CLIENT HELP."
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+        String::from_utf8_lossy(args.get(1))
     ))
 }
 
 fn client_pause(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if args.len() > 4 {
-        return Err(too_many("pause"));
+        return Err(too_many(args));
     }
     let mut all = true;
     if args.len() == 4 {
@@ -397,7 +398,7 @@ fn client_no_evict(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn client_unblock(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if args.len() > 4 {
-        return Err(too_many("unblock"));
+        return Err(too_many(args));
     }
     if args.len() == 4 && !args.is(3, "timeout") && !args.is(3, "error") {
         return err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
@@ -517,7 +518,12 @@ pub fn quote_arg(arg: &[u8], s: &mut Vec<u8>) {
             0x20..=0x7e => s.push(b),
             _ => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
-                s.extend_from_slice(&[b'\\', b'x', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+                s.extend_from_slice(&[
+                    b'\\',
+                    b'x',
+                    HEX[usize::from(b >> 4)],
+                    HEX[usize::from(b & 15)],
+                ]);
             }
         }
     }
@@ -1016,7 +1022,15 @@ mod tests {
     #[test]
     fn monitor_line_redacts_passwords() {
         let buf = b"hello3authusrpwsetnamen";
-        let ranges = [(0, 5), (5, 6), (6, 10), (10, 13), (13, 15), (15, 22), (22, 23)];
+        let ranges = [
+            (0, 5),
+            (5, 6),
+            (6, 10),
+            (10, 13),
+            (13, 15),
+            (15, 22),
+            (22, 23),
+        ];
         let args = Args::new(buf, &ranges);
         let line = monitor_line(1_700_000_000_000_042, 2, "127.0.0.1:5", "hello", &args);
         assert_eq!(

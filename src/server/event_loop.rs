@@ -389,7 +389,11 @@ impl EventLoop {
                 auth_required = !c.authenticated && pass_set(&self.srv);
             }
         }
-        while !stop {
+        loop {
+            // A held command that is still held stops the batch at once.
+            if stop {
+                break;
+            }
             parse.auth_required = auth_required;
             match parse.parse(&mut qbuf, pos, max_bulk) {
                 Parsed::Command { consumed } => {
@@ -704,6 +708,11 @@ impl EventLoop {
             let now_ms = super::unix_ms();
             let now_s = now_ms / 1000;
             for (cid, c) in self.clients.iter() {
+                // As Redis: monitors (replicas there) and clients held by
+                // a pause (blocked) never time out.
+                if c.monitor || c.held.is_some() {
+                    continue;
+                }
                 let idle_ms = c.last_interaction.elapsed().as_millis() as i64;
                 if now_s - (now_ms - idle_ms).div_euclid(1000) > timeout {
                     idle.push(cid);
@@ -801,10 +810,13 @@ fn precheck(srv: &ServerState, c: &mut Client, args: &Args) -> Precheck {
     let spec = entry.spec;
     let argc = args.len() as i64;
     let arity = i64::from(spec.arity);
-    let arity_ok = if arity >= 0 { argc == arity } else { argc >= -arity };
-    let auth_ok = c.authenticated
-        || srv.config.requirepass.is_empty()
-        || spec.flags.has(Flags::NO_AUTH);
+    let arity_ok = if arity >= 0 {
+        argc == arity
+    } else {
+        argc >= -arity
+    };
+    let auth_ok =
+        c.authenticated || srv.config.requirepass.is_empty() || spec.flags.has(Flags::NO_AUTH);
     if !arity_ok || !auth_ok {
         return Precheck::Run;
     }
