@@ -64,7 +64,7 @@ fn flags_of(c: &Client) -> String {
     if c.monitor {
         f.push('O');
     }
-    if c.held.is_some() {
+    if c.is_blocked() {
         f.push('b');
     }
     match c.close {
@@ -85,15 +85,19 @@ fn flags_of(c: &Client) -> String {
 /// buffers are lent to the running command: `own` passes its output buffer
 /// and the size of its current arguments.
 fn info_line(c: &Client, own: Option<(&ReplyBuf, usize)>, s: &mut String) {
-    let (out, argv_mem) = match own {
-        Some((out, argv)) => (out, argv),
-        None => (&c.out, c.held.as_ref().map_or(0, |h| h.buf.len())),
+    let (out, argv_mem, (qlen, qcap)) = match own {
+        Some((out, argv)) => (out, argv, c.lent_qbuf),
+        None => (
+            &c.out,
+            c.held.as_ref().map_or(0, |h| h.buf.len()),
+            (c.qbuf.len(), c.qbuf.capacity()),
+        ),
     };
     let pending = out.buf.len().saturating_sub(c.sent);
     let obl = pending.min(REPLY_CHUNK);
     let omem = pending - obl;
     let oll = omem.div_ceil(REPLY_CHUNK);
-    let tot = c.qbuf.capacity() + out.buf.capacity() + argv_mem + std::mem::size_of::<Client>();
+    let tot = qcap + out.buf.capacity() + argv_mem + std::mem::size_of::<Client>();
     let laddr = c.laddr.map(|a| a.to_string()).unwrap_or_default();
     let name = c.name.as_deref().map(String::from_utf8_lossy);
     let _ = writeln!(
@@ -111,8 +115,8 @@ fn info_line(c: &Client, own: Option<(&ReplyBuf, usize)>, s: &mut String) {
         c.last_interaction.elapsed().as_secs(),
         flags_of(c),
         c.db,
-        c.qbuf.len(),
-        c.qbuf.capacity() - c.qbuf.len(),
+        qlen,
+        qcap.saturating_sub(qlen),
         argv_mem,
         out.buf.capacity(),
         pending,
@@ -499,6 +503,20 @@ fn monitor(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     with_shared(|s| s.monitors.push(cid));
     ctx.out.ok();
     Ok(())
+}
+
+/// What RESET undoes of this file's modes, for `connection::reset` to call
+/// before it replies: MONITOR, and CLIENT REPLY OFF (its +RESET is then
+/// sent). A SKIP in force still drops the +RESET, and NO-EVICT stays, as in
+/// Redis 7.0.
+pub fn reset_modes(ctx: &mut Ctx) {
+    let cid = ctx.cid;
+    let c = ctx.client();
+    c.reply_off = false;
+    c.reply_skip_next = false;
+    if std::mem::take(&mut c.monitor) {
+        with_shared(|s| s.monitors.retain(|&m| m != cid));
+    }
 }
 
 /// Appends `arg` quoted as Redis shows arguments in MONITOR: `"..."` with

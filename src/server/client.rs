@@ -88,6 +88,9 @@ pub struct Client {
     /// A command held by CLIENT PAUSE, run once the pause ends; the client's
     /// further input waits behind it.
     pub held: Option<HeldCommand>,
+    /// Length and capacity of the query buffer when the event loop lent it
+    /// to the running commands (CLIENT LIST qbuf / qbuf-free of the caller).
+    pub lent_qbuf: (usize, usize),
 }
 
 /// A command held during CLIENT PAUSE: its arguments copied out of the query
@@ -195,12 +198,19 @@ impl Client {
             reply_skip: false,
             reply_skip_next: false,
             held: None,
+            lent_qbuf: (0, 0),
         }
     }
 
     /// Bytes of output not yet written.
     pub fn pending_output(&self) -> usize {
         self.out.buf.len() - self.sent
+    }
+
+    /// Blocked, as INFO blocked_clients counts: holding a command during a
+    /// CLIENT PAUSE (no blocking command exists yet).
+    pub fn is_blocked(&self) -> bool {
+        self.held.is_some()
     }
 
     /// Whether the reply to the command being run is to be dropped.
@@ -223,7 +233,13 @@ mod tests {
         let mut s = Shared::default();
         s.add_pause(1000, 500, true);
         s.add_pause(1000, 100, false);
-        assert_eq!(s.pause_at(1000), Some(Pause { end_ms: 1500, all: true }));
+        assert_eq!(
+            s.pause_at(1000),
+            Some(Pause {
+                end_ms: 1500,
+                all: true
+            })
+        );
         assert_eq!(s.pause_at(1500), None);
         s.add_pause(2000, 0, false);
         assert_eq!(s.pause_at(2000), None);

@@ -366,6 +366,8 @@ impl EventLoop {
         let sent = c.sent;
         let out_before = c.out.buf.len();
         let held = c.held.take();
+        // What CLIENT LIST shows of the caller's query buffer while it is lent.
+        c.lent_qbuf = (c.qbuf.len(), c.qbuf.capacity());
         let mut qbuf = std::mem::take(&mut c.qbuf);
         let mut parse = std::mem::take(&mut c.parse);
         let mut out = std::mem::replace(&mut c.out, ReplyBuf::empty());
@@ -464,9 +466,11 @@ impl EventLoop {
             Precheck::Run => {}
             Precheck::Hold => return true,
             Precheck::Reject(e) => {
-                if !self.clients[cid].replies_dropped() {
+                let c = &mut self.clients[cid];
+                if !c.replies_dropped() {
                     out.error(e);
                 }
+                c.reply_skip = std::mem::take(&mut c.reply_skip_next);
                 return false;
             }
         }
@@ -515,6 +519,9 @@ impl EventLoop {
                     c.pending_write = true;
                     self.pending.push(m);
                 }
+                // A monitor that does not read is bound by the output limits
+                // like any client.
+                self.check_output_limits(m);
             }
         }
     }
@@ -675,8 +682,11 @@ impl EventLoop {
         let stale = 10 - (effort - 1);
         // DEBUG SET-ACTIVE-EXPIRE 0 turns the cycle off (keys then expire
         // only when a command touches them).
+        // No key expires actively during a CLIENT PAUSE (as Redis: a pause
+        // must leave the dataset as it is).
+        let paused = with_shared(|s| s.pause_at(now_ms).is_some());
         for db in self.srv.dbs.iter_mut() {
-            if !self.srv.active_expire || Instant::now() >= deadline {
+            if paused || !self.srv.active_expire || Instant::now() >= deadline {
                 break;
             }
             db.active_expire(now_ms, per_round, stale, deadline);
