@@ -609,13 +609,18 @@ pub fn feed_monitors(ctx: &mut Ctx, spec: &CommandSpec, args: &Args) {
     };
     let addr = ctx.clients[ctx.cid].addr.to_string();
     let line = monitor_line(crate::server::unix_us(), ctx.db, &addr, spec.name, args);
+    // A client closing after its reply (QUIT) gets nothing more.
     for m in monitors {
+        let Some(c) = ctx.clients.get_mut(m) else {
+            continue;
+        };
+        if !c.monitor || c.close.is_some() {
+            continue;
+        }
         if m == ctx.cid {
             ctx.out.buf.extend_from_slice(&line);
-        } else if let Some(c) = ctx.clients.get_mut(m) {
-            if c.monitor && !c.replies_dropped() {
-                c.out.buf.extend_from_slice(&line);
-            }
+        } else if !c.replies_dropped() {
+            c.out.buf.extend_from_slice(&line);
         }
     }
 }

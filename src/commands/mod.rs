@@ -244,9 +244,6 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
     ctx.clients[ctx.cid].last_cmd = entry.full_name.as_str();
     ctx.dirty = 0;
     let result = (spec.handler)(ctx, args);
-    // MONITOR feed: after the call, as Redis (the database shown is the one
-    // selected after the command, and the caller's reply comes first).
-    client::feed_monitors(ctx, spec, args);
     let end = Instant::now();
     let usec = end.saturating_duration_since(start).as_micros() as u64;
     let st = &mut ctx.srv.cmd_stats[idx];
@@ -259,6 +256,9 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
         count_error(ctx, &e);
         ctx.out.error(e.text());
     }
+    // MONITOR feed: after the call, as Redis (the database shown is the one
+    // selected after the command, and the caller's reply comes first).
+    client::feed_monitors(ctx, spec, args);
     end
 }
 
