@@ -1035,6 +1035,55 @@ pub const COMMANDS: &[CommandSpec] = &[
 mod tests {
     use super::*;
 
+    /// Runs `f` on the arguments `words`.
+    fn with_args<R>(words: &[&str], f: impl FnOnce(&Args) -> R) -> R {
+        let buf: Vec<u8> = words.concat().into_bytes();
+        let mut ranges = Vec::new();
+        let mut at = 0;
+        for w in words {
+            ranges.push((at, at + w.len()));
+            at += w.len();
+        }
+        f(&Args::new(&buf, &ranges))
+    }
+
+    fn kill_error(words: &[&str]) -> Option<String> {
+        with_args(words, |a| {
+            KillFilter::parse(a).err().map(|e| e.text().to_string())
+        })
+    }
+
+    #[test]
+    fn kill_filters_are_checked_in_order() {
+        assert_eq!(
+            kill_error(&["client", "kill", "id", "7", "skipme", "NO"]),
+            None
+        );
+        assert_eq!(
+            kill_error(&["client", "kill", "type", "x", "id"]).as_deref(),
+            Some("ERR Unknown client type 'x'")
+        );
+        assert_eq!(
+            kill_error(&["client", "kill", "id", "0", "type", "x"]).as_deref(),
+            Some("ERR client-id should be greater than 0")
+        );
+        assert_eq!(
+            kill_error(&["client", "kill", "maxage", "1"]).as_deref(),
+            Some(SYNTAX)
+        );
+        assert_eq!(
+            kill_error(&["client", "kill", "id", "1", "user"]).as_deref(),
+            Some(SYNTAX)
+        );
+        let f = with_args(
+            &["client", "kill", "addr", "1.2.3.4:5", "skipme", "no"],
+            |a| KillFilter::parse(a).ok(),
+        )
+        .unwrap();
+        assert!(!f.skipme);
+        assert_eq!(f.addr.as_deref(), Some(&b"1.2.3.4:5"[..]));
+    }
+
     #[test]
     fn quoting_as_monitor_shows_it() {
         let mut s = Vec::new();
