@@ -9,6 +9,13 @@
 //! when replies are added, as in Redis. The cron runs `hz` times a second: active
 //! expiry, incremental rehashing, client timeouts, query buffer trimming, stats
 //! sampling.
+//!
+//! The loop also carries out what CLIENT and MONITOR leave in
+//! `client::Shared`: a command that CLIENT PAUSE holds is copied out and the
+//! client's input waits behind it until the pause ends (the poll wakes at that
+//! time; nothing spins), CLIENT REPLY OFF/SKIP drop replies by truncating the
+//! output back to where the command started, killed clients are closed after
+//! the killer's batch, and output fed to MONITOR clients is queued for writing.
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
