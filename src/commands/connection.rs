@@ -1,8 +1,7 @@
-//! Connection commands: PING, ECHO, QUIT, SELECT, HELLO, AUTH, RESET and the
-//! basic CLIENT subcommands (ID, SETNAME, GETNAME, INFO, LIST, KILL, REPLY...
-//! come with the introspection work; only what exists is listed here).
+//! Connection commands: PING, ECHO, QUIT, SELECT, HELLO, AUTH and RESET (CLIENT
+//! has its own file, `client.rs`).
 
-use super::table::{Acl, Arg, ArgFlags, ArgType, Args, CommandSpec, Flags, Group, Keys, ARG, BASE};
+use super::table::{Acl, Arg, ArgFlags, ArgType, Args, CommandSpec, Flags, Group, ARG, BASE};
 use super::Ctx;
 use crate::error::{err, CmdError, CmdResult, DB_INDEX_RANGE, NOT_INTEGER};
 use crate::server::client::CloseReason;
@@ -174,30 +173,6 @@ fn reset(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     Ok(())
 }
 
-fn client_id(ctx: &mut Ctx, _args: &Args) -> CmdResult {
-    let id = ctx.client().id;
-    ctx.out.int(id as i64);
-    Ok(())
-}
-
-fn client_setname(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let n = args.get(2);
-    if !valid_client_name(n) {
-        return err(BAD_NAME);
-    }
-    ctx.client().name = (!n.is_empty()).then(|| n.to_vec());
-    ctx.out.ok();
-    Ok(())
-}
-
-fn client_getname(ctx: &mut Ctx, _args: &Args) -> CmdResult {
-    match ctx.clients[ctx.cid].name.as_deref() {
-        Some(n) => ctx.out.bulk(n),
-        None => ctx.out.null(),
-    }
-    Ok(())
-}
-
 const CONN: Acl = Acl::CONNECTION;
 
 /// Flags of the commands a client may send before authenticating (QUIT, AUTH,
@@ -208,49 +183,6 @@ const HANDSHAKE: Flags = Flags::NOSCRIPT
     .or(Flags::FAST)
     .or(Flags::NO_AUTH)
     .or(Flags::ALLOW_BUSY);
-
-/// Flags shared by the CLIENT subcommands.
-const CLIENT_FLAGS: Flags = Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE);
-
-const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec {
-        name: "id",
-        arity: 2,
-        flags: CLIENT_FLAGS,
-        acl: CONN,
-        group: Group::Connection,
-        since: "5.0.0",
-        summary: "Returns the unique id of the connection.",
-        handler: client_id,
-        ..BASE
-    },
-    CommandSpec {
-        name: "setname",
-        arity: 3,
-        flags: CLIENT_FLAGS,
-        acl: CONN,
-        group: Group::Connection,
-        since: "2.6.9",
-        summary: "Sets the connection name.",
-        arguments: &[Arg {
-            name: "connection-name",
-            ..ARG
-        }],
-        handler: client_setname,
-        ..BASE
-    },
-    CommandSpec {
-        name: "getname",
-        arity: 2,
-        flags: CLIENT_FLAGS,
-        acl: CONN,
-        group: Group::Connection,
-        since: "2.6.9",
-        summary: "Returns the connection name.",
-        handler: client_getname,
-        ..BASE
-    },
-];
 
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
@@ -390,19 +322,6 @@ pub const COMMANDS: &[CommandSpec] = &[
         since: "6.2.0",
         summary: "Resets the connection.",
         handler: reset,
-        ..BASE
-    },
-    CommandSpec {
-        name: "client",
-        arity: -2,
-        flags: Flags::NONE,
-        acl: Acl::NONE,
-        keys: Keys::NONE,
-        group: Group::Connection,
-        since: "2.4.0",
-        summary: "A container for client connection commands.",
-        complexity: "Depends on subcommand.",
-        subcommands: CLIENT_SUBCOMMANDS,
         ..BASE
     },
 ];

@@ -8,6 +8,7 @@
 //! afterwards (command stats, error stats, the dirty counter), so no handler
 //! repeats that work.
 
+pub mod client;
 pub mod command_info;
 pub mod connection;
 pub mod keys;
@@ -85,6 +86,7 @@ const TABLES: &[&[CommandSpec]] = &[
     strings::COMMANDS,
     keys::COMMANDS,
     connection::COMMANDS,
+    client::COMMANDS,
     server::COMMANDS,
     command_info::COMMANDS,
 ];
@@ -239,7 +241,7 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
         );
         return start;
     }
-    ctx.clients[ctx.cid].last_cmd = spec.name;
+    ctx.clients[ctx.cid].last_cmd = entry.full_name.as_str();
     ctx.dirty = 0;
     let result = (spec.handler)(ctx, args);
     let end = Instant::now();
@@ -254,6 +256,9 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
         count_error(ctx, &e);
         ctx.out.error(e.text());
     }
+    // MONITOR feed: after the call, as Redis (the database shown is the one
+    // selected after the command, and the caller's reply comes first).
+    client::feed_monitors(ctx, spec, args);
     end
 }
 

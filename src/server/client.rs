@@ -5,7 +5,13 @@
 //! buffer is reused across commands (the processed prefix is dropped once per
 //! read, not once per command) and replies accumulate in the output buffer until
 //! the loop writes them at the end of the event batch.
+//!
+//! `Shared` holds the client state that commands change and the loop acts on
+//! (CLIENT PAUSE, the MONITOR list, clients killed by CLIENT KILL). It lives in a
+//! thread-local because the loop and its commands run on one thread and
+//! `ServerState` belongs to another part of the code.
 
+use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -68,6 +74,94 @@ pub struct Client {
     /// Lib name and version from CLIENT SETINFO / HELLO.
     pub lib_name: Option<Vec<u8>>,
     pub lib_ver: Option<Vec<u8>>,
+    /// MONITOR was sent: every command run is fed to this client.
+    pub monitor: bool,
+    /// CLIENT NO-EVICT ON.
+    pub no_evict: bool,
+    /// CLIENT REPLY OFF: no replies until CLIENT REPLY ON.
+    pub reply_off: bool,
+    /// The reply to the command being run is dropped (CLIENT REPLY SKIP was
+    /// the command before).
+    pub reply_skip: bool,
+    /// CLIENT REPLY SKIP ran: the next command's reply is dropped.
+    pub reply_skip_next: bool,
+    /// A command held by CLIENT PAUSE, run once the pause ends; the client's
+    /// further input waits behind it.
+    pub held: Option<HeldCommand>,
+    /// Length and capacity of the query buffer when the event loop lent it
+    /// to the running commands (CLIENT LIST qbuf / qbuf-free of the caller).
+    pub lent_qbuf: (usize, usize),
+}
+
+/// A command held during CLIENT PAUSE: its arguments copied out of the query
+/// buffer, as ranges into `buf`.
+#[derive(Debug, Default)]
+pub struct HeldCommand {
+    pub buf: Vec<u8>,
+    pub ranges: Vec<(usize, usize)>,
+}
+
+impl HeldCommand {
+    pub fn new<'a>(args: impl Iterator<Item = &'a [u8]>) -> Self {
+        let mut h = HeldCommand::default();
+        for a in args {
+            let start = h.buf.len();
+            h.buf.extend_from_slice(a);
+            h.ranges.push((start, h.buf.len()));
+        }
+        h
+    }
+}
+
+/// An active CLIENT PAUSE.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pause {
+    /// Unix ms at which it ends (Redis adds the timeout without an overflow
+    /// check; a wrapped end lies in the past, which is no pause).
+    pub end_ms: i64,
+    /// ALL mode (else WRITE: only commands that may change data are held).
+    pub all: bool,
+}
+
+/// Client state shared by the commands and the event loop (see the module doc).
+#[derive(Debug, Default)]
+pub struct Shared {
+    pub pause: Option<Pause>,
+    /// Slab keys of the MONITOR clients, in the order they started.
+    pub monitors: Vec<usize>,
+    /// Slab keys of clients CLIENT KILL closed (other than the caller), for
+    /// the loop to close once the command's batch ends.
+    pub killed: Vec<usize>,
+}
+
+impl Shared {
+    /// The pause in force at unix ms `now`, if any.
+    pub fn pause_at(&self, now: i64) -> Option<Pause> {
+        self.pause.filter(|p| now < p.end_ms)
+    }
+
+    /// Starts or extends a pause: the later end and the stricter mode win.
+    pub fn add_pause(&mut self, now: i64, timeout: i64, all: bool) {
+        let end_ms = now.wrapping_add(timeout);
+        match self.pause_at(now) {
+            Some(p) => {
+                self.pause = Some(Pause {
+                    end_ms: p.end_ms.max(end_ms),
+                    all: p.all || all,
+                })
+            }
+            None => self.pause = Some(Pause { end_ms, all }),
+        }
+    }
+}
+
+thread_local! {
+    static SHARED: RefCell<Shared> = RefCell::new(Shared::default());
+}
+
+/// Runs `f` on the shared client state of this thread's server.
+pub fn with_shared<R>(f: impl FnOnce(&mut Shared) -> R) -> R {
+    SHARED.with(|s| f(&mut s.borrow_mut()))
 }
 
 impl Client {
@@ -98,6 +192,13 @@ impl Client {
             authenticated,
             lib_name: None,
             lib_ver: None,
+            monitor: false,
+            no_evict: false,
+            reply_off: false,
+            reply_skip: false,
+            reply_skip_next: false,
+            held: None,
+            lent_qbuf: (0, 0),
         }
     }
 
@@ -106,8 +207,51 @@ impl Client {
         self.out.buf.len() - self.sent
     }
 
+    /// Blocked, as INFO blocked_clients counts: holding a command during a
+    /// CLIENT PAUSE (no blocking command exists yet).
+    pub fn is_blocked(&self) -> bool {
+        self.held.is_some()
+    }
+
+    /// Whether the reply to the command being run is to be dropped.
+    pub fn replies_dropped(&self) -> bool {
+        self.reply_off || self.reply_skip
+    }
+
     pub fn set_resp(&mut self, v: u8) {
         self.resp = v;
         self.out.resp3 = v == 3;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pause_extends_and_keeps_the_stricter_mode() {
+        let mut s = Shared::default();
+        s.add_pause(1000, 500, true);
+        s.add_pause(1000, 100, false);
+        assert_eq!(
+            s.pause_at(1000),
+            Some(Pause {
+                end_ms: 1500,
+                all: true
+            })
+        );
+        assert_eq!(s.pause_at(1500), None);
+        s.add_pause(2000, 0, false);
+        assert_eq!(s.pause_at(2000), None);
+        // A timeout that overflows wraps into the past: no pause.
+        s.add_pause(2000, i64::MAX, false);
+        assert_eq!(s.pause_at(2001), None);
+    }
+
+    #[test]
+    fn held_command_copies_its_arguments() {
+        let h = HeldCommand::new([&b"set"[..], b"k", b""].into_iter());
+        assert_eq!(h.buf, b"setk");
+        assert_eq!(h.ranges, vec![(0, 3), (3, 4), (4, 4)]);
     }
 }

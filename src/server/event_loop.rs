@@ -9,6 +9,13 @@
 //! when replies are added, as in Redis. The cron runs `hz` times a second: active
 //! expiry, incremental rehashing, client timeouts, query buffer trimming, stats
 //! sampling.
+//!
+//! The loop also carries out what CLIENT and MONITOR leave in
+//! `client::Shared`: a command that CLIENT PAUSE holds is copied out and the
+//! client's input waits behind it until the pause ends (the poll wakes at that
+//! time; nothing spins), CLIENT REPLY OFF/SKIP drop replies by truncating the
+//! output back to where the command started, killed clients are closed after
+//! the killer's batch, and output fed to MONITOR clients is queued for writing.
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -19,9 +26,10 @@ use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
 
-use super::client::{Client, CloseReason};
+use super::client::{with_shared, Client, CloseReason, HeldCommand};
 use super::ServerState;
-use crate::commands::{dispatch, Args, Ctx};
+use crate::commands::table::{Args, Flags};
+use crate::commands::{dispatch, Ctx, Registry};
 use crate::protocol::parser::Parsed;
 use crate::protocol::reply::ReplyBuf;
 
@@ -52,6 +60,8 @@ pub struct EventLoop {
     /// sockets being edge-triggered, no new event would say so): read again on
     /// the next turn, which then polls without waiting.
     reread: Vec<usize>,
+    /// Clients holding a command until CLIENT PAUSE ends, in arrival order.
+    paused: Vec<usize>,
     pub srv: ServerState,
     next_cron: Instant,
 }
@@ -134,6 +144,7 @@ impl EventLoop {
             clients: Slab::with_capacity(1024),
             pending: Vec::with_capacity(1024),
             reread: Vec::with_capacity(64),
+            paused: Vec::new(),
             srv,
             next_cron: Instant::now(),
         })
@@ -145,7 +156,12 @@ impl EventLoop {
         loop {
             let now = Instant::now();
             let timeout = if self.reread.is_empty() {
-                self.next_cron.saturating_duration_since(now)
+                let cron = self.next_cron.saturating_duration_since(now);
+                // Wake when a pause that holds clients ends.
+                match self.pause_left() {
+                    Some(left) => cron.min(left),
+                    None => cron,
+                }
             } else {
                 Duration::ZERO
             };
@@ -174,6 +190,7 @@ impl EventLoop {
                     self.write_client(t);
                 }
             }
+            self.resume_paused();
             self.flush_pending();
             if Instant::now() >= self.next_cron {
                 self.cron();
@@ -339,7 +356,9 @@ impl EventLoop {
         }
     }
 
-    /// Runs every complete command in the client's query buffer.
+    /// Runs every complete command in the client's query buffer, after the
+    /// command held by a pause, if any. A command that a pause holds stops
+    /// the batch: the client's input waits until `resume_paused`.
     fn process_input(&mut self, cid: usize) {
         let max_bulk = self.srv.config.proto_max_bulk_len;
         let lim = self.srv.config.client_output_buffer_limit[0];
@@ -353,6 +372,9 @@ impl EventLoop {
         }
         let sent = c.sent;
         let out_before = c.out.buf.len();
+        let held = c.held.take();
+        // What CLIENT LIST shows of the caller's query buffer while it is lent.
+        c.lent_qbuf = (c.qbuf.len(), c.qbuf.capacity());
         let mut qbuf = std::mem::take(&mut c.qbuf);
         let mut parse = std::mem::take(&mut c.parse);
         let mut out = std::mem::replace(&mut c.out, ReplyBuf::empty());
@@ -364,25 +386,34 @@ impl EventLoop {
         let mut pos = 0;
         // One clock read per command: the end of one is the start of the next.
         let mut clock = Instant::now();
+        let mut stop = false;
+        if let Some(h) = held {
+            let args = Args::new(&h.buf, &h.ranges);
+            if self.run_command(cid, &args, &mut out, &mut db, &mut clock) {
+                self.clients[cid].held = Some(h);
+                stop = true;
+            } else {
+                let c = &self.clients[cid];
+                stop = c.close.is_some() || (out.buf.len() - sent) as u64 >= hard;
+                auth_required = !c.authenticated && pass_set(&self.srv);
+            }
+        }
         loop {
+            // A held command that is still held stops the batch at once.
+            if stop {
+                break;
+            }
             parse.auth_required = auth_required;
             match parse.parse(&mut qbuf, pos, max_bulk) {
                 Parsed::Command { consumed } => {
+                    pos = consumed;
                     if !parse.args.is_empty() {
                         let args = Args::new(&qbuf, &parse.args);
-                        let mut ctx = Ctx {
-                            srv: &mut self.srv,
-                            clients: &mut self.clients,
-                            cid,
-                            out: &mut out,
-                            db,
-                            now: 0,
-                            dirty: 0,
-                        };
-                        clock = dispatch(&mut ctx, &args, clock);
-                        db = ctx.db;
+                        if self.run_command(cid, &args, &mut out, &mut db, &mut clock) {
+                            self.clients[cid].held = Some(HeldCommand::new(args.iter_from(0)));
+                            break;
+                        }
                     }
-                    pos = consumed;
                     let c = &self.clients[cid];
                     if c.close.is_some() || (out.buf.len() - sent) as u64 >= hard {
                         break;
@@ -392,7 +423,9 @@ impl EventLoop {
                 Parsed::Incomplete => break,
                 Parsed::Error(msg) => {
                     log::debug!("Protocol error ({msg}) from client {cid}");
-                    out.error(&format!("ERR Protocol error: {msg}"));
+                    if !self.clients[cid].replies_dropped() {
+                        out.error(&format!("ERR Protocol error: {msg}"));
+                    }
                     self.clients[cid].close = Some(CloseReason::AfterReply);
                     break;
                 }
@@ -408,6 +441,9 @@ impl EventLoop {
         c.parse = parse;
         c.db = db;
         c.out = out;
+        if c.held.is_some() && !self.paused.contains(&cid) {
+            self.paused.push(cid);
+        }
         if c.pending_output() > 0 && !c.pending_write {
             c.pending_write = true;
             self.pending.push(cid);
@@ -415,9 +451,114 @@ impl EventLoop {
         if c.out.buf.len() > out_before {
             self.check_output_limits(cid);
         }
+        self.after_commands();
         if let Some(c) = self.clients.get(cid) {
             if c.close == Some(CloseReason::AfterReply) && !c.pending_write {
                 self.close_client(cid, CloseReason::AfterReply);
+            }
+        }
+    }
+
+    /// Runs one command of client `cid` unless a pause holds it (then returns
+    /// true and runs nothing). Drops its reply under CLIENT REPLY OFF/SKIP.
+    fn run_command(
+        &mut self,
+        cid: usize,
+        args: &Args,
+        out: &mut ReplyBuf,
+        db: &mut usize,
+        clock: &mut Instant,
+    ) -> bool {
+        match precheck(&self.srv, &mut self.clients[cid], args) {
+            Precheck::Run => {}
+            Precheck::Hold => return true,
+            Precheck::Reject(e) => {
+                let c = &mut self.clients[cid];
+                if !c.replies_dropped() {
+                    out.error(e);
+                }
+                c.reply_skip = std::mem::take(&mut c.reply_skip_next);
+                return false;
+            }
+        }
+        let mark = out.buf.len();
+        let mut ctx = Ctx {
+            srv: &mut self.srv,
+            clients: &mut self.clients,
+            cid,
+            out,
+            db: *db,
+            now: 0,
+            dirty: 0,
+        };
+        *clock = dispatch(&mut ctx, args, *clock);
+        *db = ctx.db;
+        let c = &mut self.clients[cid];
+        if c.replies_dropped() {
+            out.buf.truncate(mark);
+        }
+        // CLIENT REPLY SKIP drops the reply of the command after it.
+        c.reply_skip = std::mem::take(&mut c.reply_skip_next);
+        false
+    }
+
+    /// Work left by the commands just run: close the clients CLIENT KILL
+    /// closed, and queue the output given to MONITOR clients.
+    fn after_commands(&mut self) {
+        let (killed, monitors) = with_shared(|s| {
+            (
+                std::mem::take(&mut s.killed),
+                (!s.monitors.is_empty()).then(|| s.monitors.clone()),
+            )
+        });
+        for k in killed {
+            if self
+                .clients
+                .get(k)
+                .is_some_and(|c| c.close == Some(CloseReason::Killed))
+            {
+                self.close_client(k, CloseReason::Killed);
+            }
+        }
+        for m in monitors.unwrap_or_default() {
+            if let Some(c) = self.clients.get_mut(m) {
+                if c.pending_output() > 0 && !c.pending_write {
+                    c.pending_write = true;
+                    self.pending.push(m);
+                }
+                // A monitor that does not read is bound by the output limits
+                // like any client.
+                self.check_output_limits(m);
+            }
+        }
+    }
+
+    /// Time until the pause holding clients ends (None: no client is held).
+    fn pause_left(&self) -> Option<Duration> {
+        if self.paused.is_empty() {
+            return None;
+        }
+        let now = super::unix_ms();
+        let left = with_shared(|s| s.pause_at(now).map(|p| p.end_ms.saturating_sub(now)));
+        Some(Duration::from_millis(left.unwrap_or(0).max(0) as u64))
+    }
+
+    /// Once the pause is over (timed out or CLIENT UNPAUSE), runs the held
+    /// commands in the order they arrived, then the input behind them.
+    fn resume_paused(&mut self) {
+        if self.paused.is_empty() {
+            return;
+        }
+        let now = super::unix_ms();
+        if with_shared(|s| s.pause_at(now).is_some()) {
+            // Still paused; in WRITE mode only write commands are held,
+            // and those stay held.
+            return;
+        }
+        let list = std::mem::take(&mut self.paused);
+        for cid in list {
+            if self.clients.get(cid).is_some_and(|c| c.held.is_some()) {
+                self.process_input(cid);
             }
         }
     }
@@ -524,6 +665,9 @@ impl EventLoop {
             return;
         }
         let mut c = self.clients.remove(cid);
+        if c.monitor {
+            with_shared(|s| s.monitors.retain(|&m| m != cid));
+        }
         log::debug!("closing client id={} ({why:?})", c.id);
         let _ = self.poll.registry().deregister(&mut c.sock);
         self.srv.connected_clients = self.clients.len();
@@ -545,8 +689,11 @@ impl EventLoop {
         let stale = 10 - (effort - 1);
         // DEBUG SET-ACTIVE-EXPIRE 0 turns the cycle off (keys then expire
         // only when a command touches them).
+        // No key expires actively during a CLIENT PAUSE (as Redis: a pause
+        // must leave the dataset as it is).
+        let paused = with_shared(|s| s.pause_at(now_ms).is_some());
         for db in self.srv.dbs.iter_mut() {
-            if !self.srv.active_expire || Instant::now() >= deadline {
+            if paused || !self.srv.active_expire || Instant::now() >= deadline {
                 break;
             }
             db.active_expire(now_ms, per_round, stale, deadline);
@@ -578,6 +725,11 @@ impl EventLoop {
             let now_ms = super::unix_ms();
             let now_s = now_ms / 1000;
             for (cid, c) in self.clients.iter() {
+                // As Redis: monitors (replicas there) and clients held by
+                // a pause (blocked) never time out.
+                if c.monitor || c.held.is_some() {
+                    continue;
+                }
                 let idle_ms = c.last_interaction.elapsed().as_millis() as i64;
                 if now_s - (now_ms - idle_ms).div_euclid(1000) > timeout {
                     idle.push(cid);
@@ -633,6 +785,74 @@ impl EventLoop {
             _ => {}
         }
     }
+}
+
+/// What the loop does with a command before dispatching it.
+enum Precheck {
+    Run,
+    /// CLIENT PAUSE holds it.
+    Hold,
+    /// Refused before it runs (a MONITOR client touching the keyspace).
+    Reject(&'static str),
+}
+
+/// Checks, before dispatch, what only the loop can act on: a command that a
+/// CLIENT PAUSE holds (all commands, or only those that may write), and a
+/// MONITOR client sending a keyspace command. Unknown commands, arity and
+/// authentication errors are left to `dispatch` (they are answered at once,
+/// even during a pause, as in Redis). Costs one thread-local read unless the
+/// client monitors or a pause is on.
+fn precheck(srv: &ServerState, c: &mut Client, args: &Args) -> Precheck {
+    let pause = if c.monitor {
+        None
+    } else {
+        let now = super::unix_ms();
+        match with_shared(|s| s.pause.is_some().then(|| s.pause_at(now))) {
+            None | Some(None) => return Precheck::Run,
+            Some(p) => p,
+        }
+    };
+    let reg = Registry::get();
+    let Some(mut idx) = reg.find(args.get(0)) else {
+        return Precheck::Run;
+    };
+    let top = reg.all[idx].spec;
+    if !top.subcommands.is_empty() && (args.len() >= 2 || top.arity != -1) {
+        match (args.len() >= 2).then(|| reg.find_sub(idx, args.get(1))) {
+            Some(Some(s)) => idx = s,
+            _ => return Precheck::Run,
+        }
+    }
+    let entry = &reg.all[idx];
+    let spec = entry.spec;
+    let argc = args.len() as i64;
+    let arity = i64::from(spec.arity);
+    let arity_ok = if arity >= 0 {
+        argc == arity
+    } else {
+        argc >= -arity
+    };
+    let auth_ok =
+        c.authenticated || srv.config.requirepass.is_empty() || spec.flags.has(Flags::NO_AUTH);
+    if !arity_ok || !auth_ok {
+        return Precheck::Run;
+    }
+    if c.monitor {
+        let keyspace = Flags::WRITE.or(Flags::READONLY).or(Flags::MAY_REPLICATE);
+        if spec.flags.has(keyspace) {
+            return Precheck::Reject("ERR Replica can't interact with the keyspace");
+        }
+        return Precheck::Run;
+    }
+    let Some(p) = pause else {
+        return Precheck::Run;
+    };
+    if p.all || spec.flags.has(Flags::WRITE.or(Flags::MAY_REPLICATE)) {
+        // Shown as the client's command while it waits (CLIENT LIST cmd=).
+        c.last_cmd = entry.full_name.as_str();
+        return Precheck::Hold;
+    }
+    Precheck::Run
 }
 
 /// Whether a client's pending output breaks `lim` at unix second `now`: at or
