@@ -10,7 +10,8 @@
 //!   (`reply.rs`), the only code that formats RESP. No I/O in either.
 //! - `commands/`: the command table (`table.rs`), the dispatcher (`mod.rs`) and one
 //!   file of handlers per group: `strings.rs`, `keys.rs`, `connection.rs`,
-//!   `server.rs` (INFO, CONFIG, DEBUG, FLUSH...), `command_info.rs` (COMMAND).
+//!   `client.rs` (CLIENT, MONITOR), `server.rs` (INFO, CONFIG, DEBUG, FLUSH...),
+//!   `command_info.rs` (COMMAND).
 //! - `keyspace/`: the databases (`db.rs`), their hash table (`dict.rs`, incremental
 //!   rehash and a resize-proof SCAN cursor), the expiry index, the value type and
 //!   the compact byte string used for keys.

@@ -15,7 +15,7 @@ use super::table::{Acl, Arg, ArgFlags, ArgType, Args, CommandSpec, Flags, Group,
 use super::Ctx;
 use crate::error::{err, CmdError, CmdResult, NOT_INTEGER, SYNTAX};
 use crate::protocol::reply::ReplyBuf;
-use crate::server::client::{with_shared, Client, CloseReason};
+use crate::server::client::{Client, CloseReason};
 use crate::util::numbers::parse_i64;
 
 /// The fixed reply buffer Redis gives each client; output past it is counted
@@ -194,7 +194,7 @@ fn kill(ctx: &mut Ctx, key: usize) {
         ctx.clients[key].close = Some(CloseReason::AfterReply);
     } else {
         ctx.clients[key].close = Some(CloseReason::Killed);
-        with_shared(|s| s.killed.push(key));
+        ctx.srv.shared.killed.push(key);
     }
 }
 
@@ -356,13 +356,13 @@ fn client_pause(ctx: &mut Ctx, args: &Args) -> CmdResult {
         return err("ERR timeout is negative");
     }
     let now = ctx.now;
-    with_shared(|s| s.add_pause(now, timeout, all));
+    ctx.srv.shared.add_pause(now, timeout, all);
     ctx.out.ok();
     Ok(())
 }
 
 fn client_unpause(ctx: &mut Ctx, _args: &Args) -> CmdResult {
-    with_shared(|s| s.pause = None);
+    ctx.srv.shared.pause = None;
     ctx.out.ok();
     Ok(())
 }
@@ -500,7 +500,7 @@ fn monitor(ctx: &mut Ctx, _args: &Args) -> CmdResult {
         return Ok(());
     }
     c.monitor = true;
-    with_shared(|s| s.monitors.push(cid));
+    ctx.srv.shared.monitors.push(cid);
     ctx.out.ok();
     Ok(())
 }
@@ -515,7 +515,7 @@ pub fn reset_modes(ctx: &mut Ctx) {
     c.reply_off = false;
     c.reply_skip_next = false;
     if std::mem::take(&mut c.monitor) {
-        with_shared(|s| s.monitors.retain(|&m| m != cid));
+        ctx.srv.shared.monitors.retain(|&m| m != cid);
     }
 }
 
@@ -597,14 +597,14 @@ pub fn monitor_line(unix_us: i64, db: usize, addr: &str, name: &str, args: &Args
 
 /// Feeds a command that just ran to the MONITOR clients, as Redis does after
 /// a call: not admin commands nor those flagged skip_monitor, and with the
-/// database selected after the command. Costs one thread-local read when no
+/// database selected after the command. Costs one length check when no
 /// client monitors. The caller's own line goes to its lent output buffer.
 pub fn feed_monitors(ctx: &mut Ctx, spec: &CommandSpec, args: &Args) {
     if spec.flags.has(Flags::ADMIN.or(Flags::SKIP_MONITOR)) {
         return;
     }
-    let Some(monitors) = with_shared(|s| (!s.monitors.is_empty()).then(|| s.monitors.clone()))
-    else {
+    let monitors = &ctx.srv.shared.monitors;
+    let Some(monitors) = (!monitors.is_empty()).then(|| monitors.clone()) else {
         return;
     };
     let addr = ctx.clients[ctx.cid].addr.to_string();

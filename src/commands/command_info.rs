@@ -380,7 +380,9 @@ fn reply_docs(out: &mut ReplyBuf, reg: &Registry, idx: usize) {
     let spec = entry.spec;
     out.bulk(entry.full_name.as_bytes());
     let subs = sub_indexes(reg, idx);
-    let fields = 4
+    // Redis leaves complexity out where a command has none (MONITOR).
+    let fields = 3
+        + usize::from(!spec.complexity.is_empty())
         + usize::from(spec.doc_flags != DocFlags::NONE)
         + 2 * usize::from(!spec.deprecated_since.is_empty())
         + usize::from(!spec.history.is_empty())
@@ -393,8 +395,10 @@ fn reply_docs(out: &mut ReplyBuf, reg: &Registry, idx: usize) {
     out.bulk(spec.since.as_bytes());
     out.bulk(b"group");
     out.bulk(spec.group.name().as_bytes());
-    out.bulk(b"complexity");
-    out.bulk(spec.complexity.as_bytes());
+    if !spec.complexity.is_empty() {
+        out.bulk(b"complexity");
+        out.bulk(spec.complexity.as_bytes());
+    }
     if spec.doc_flags != DocFlags::NONE {
         out.bulk(b"doc_flags");
         let names: Vec<&str> = DocFlags::NAMES

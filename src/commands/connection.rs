@@ -159,6 +159,8 @@ fn auth(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 fn reset(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    // Leaves MONITOR mode and CLIENT REPLY OFF/SKIP, as Redis's RESET does.
+    super::client::reset_modes(ctx);
     ctx.db = 0;
     let needs_auth = !ctx.srv.config.requirepass.is_empty();
     let c = ctx.client();

@@ -7,11 +7,9 @@
 //! the loop writes them at the end of the event batch.
 //!
 //! `Shared` holds the client state that commands change and the loop acts on
-//! (CLIENT PAUSE, the MONITOR list, clients killed by CLIENT KILL). It lives in a
-//! thread-local because the loop and its commands run on one thread and
-//! `ServerState` belongs to another part of the code.
+//! (CLIENT PAUSE, the MONITOR list, clients killed by CLIENT KILL); it is a
+//! field of `ServerState` (`srv.shared`), owned by the loop like the rest.
 
-use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -153,15 +151,6 @@ impl Shared {
             None => self.pause = Some(Pause { end_ms, all }),
         }
     }
-}
-
-thread_local! {
-    static SHARED: RefCell<Shared> = RefCell::new(Shared::default());
-}
-
-/// Runs `f` on the shared client state of this thread's server.
-pub fn with_shared<R>(f: impl FnOnce(&mut Shared) -> R) -> R {
-    SHARED.with(|s| f(&mut s.borrow_mut()))
 }
 
 impl Client {

@@ -26,7 +26,7 @@ use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
 
-use super::client::{with_shared, Client, CloseReason, HeldCommand};
+use super::client::{Client, CloseReason, HeldCommand};
 use super::ServerState;
 use crate::commands::table::{Args, Flags};
 use crate::commands::{dispatch, Ctx, Registry};
@@ -505,12 +505,9 @@ impl EventLoop {
     /// Work left by the commands just run: close the clients CLIENT KILL
     /// closed, and queue the output given to MONITOR clients.
     fn after_commands(&mut self) {
-        let (killed, monitors) = with_shared(|s| {
-            (
-                std::mem::take(&mut s.killed),
-                (!s.monitors.is_empty()).then(|| s.monitors.clone()),
-            )
-        });
+        let s = &mut self.srv.shared;
+        let killed = std::mem::take(&mut s.killed);
+        let monitors = (!s.monitors.is_empty()).then(|| s.monitors.clone());
         for k in killed {
             if self
                 .clients
@@ -539,7 +536,11 @@ impl EventLoop {
             return None;
         }
         let now = super::unix_ms();
-        let left = with_shared(|s| s.pause_at(now).map(|p| p.end_ms.saturating_sub(now)));
+        let left = self
+            .srv
+            .shared
+            .pause_at(now)
+            .map(|p| p.end_ms.saturating_sub(now));
         Some(Duration::from_millis(left.unwrap_or(0).max(0) as u64))
     }
 
@@ -550,7 +551,7 @@ impl EventLoop {
             return;
         }
         let now = super::unix_ms();
-        if with_shared(|s| s.pause_at(now).is_some()) {
+        if self.srv.shared.pause_at(now).is_some() {
             // Still paused; in WRITE mode only write commands are held,
             // and those stay held.
             return;
@@ -666,7 +667,7 @@ impl EventLoop {
         }
         let mut c = self.clients.remove(cid);
         if c.monitor {
-            with_shared(|s| s.monitors.retain(|&m| m != cid));
+            self.srv.shared.monitors.retain(|&m| m != cid);
         }
         log::debug!("closing client id={} ({why:?})", c.id);
         let _ = self.poll.registry().deregister(&mut c.sock);
@@ -691,7 +692,7 @@ impl EventLoop {
         // only when a command touches them).
         // No key expires actively during a CLIENT PAUSE (as Redis: a pause
         // must leave the dataset as it is).
-        let paused = with_shared(|s| s.pause_at(now_ms).is_some());
+        let paused = self.srv.shared.pause_at(now_ms).is_some();
         for db in self.srv.dbs.iter_mut() {
             if paused || !self.srv.active_expire || Instant::now() >= deadline {
                 break;
@@ -800,14 +801,14 @@ enum Precheck {
 /// CLIENT PAUSE holds (all commands, or only those that may write), and a
 /// MONITOR client sending a keyspace command. Unknown commands, arity and
 /// authentication errors are left to `dispatch` (they are answered at once,
-/// even during a pause, as in Redis). Costs one thread-local read unless the
-/// client monitors or a pause is on.
+/// even during a pause, as in Redis). Costs a flag and an Option check unless
+/// the client monitors or a pause is on.
 fn precheck(srv: &ServerState, c: &mut Client, args: &Args) -> Precheck {
     let pause = if c.monitor {
         None
     } else {
         let now = super::unix_ms();
-        match with_shared(|s| s.pause.is_some().then(|| s.pause_at(now))) {
+        match srv.shared.pause.is_some().then(|| srv.shared.pause_at(now)) {
             None | Some(None) => return Precheck::Run,
             Some(p) => p,
         }

@@ -77,6 +77,9 @@ pub struct ServerState {
     pub active_expire: bool,
     /// Unix time read off the monotonic clock (see `Clock`).
     pub clock: Clock,
+    /// CLIENT PAUSE, the MONITOR clients and clients CLIENT KILL closed:
+    /// state the commands set and the event loop acts on.
+    pub shared: client::Shared,
     /// used_memory right after start (INFO used_memory_startup).
     pub mem_startup: u64,
 }
@@ -107,6 +110,7 @@ impl ServerState {
             replid: crate::commands::server::new_replid(),
             active_expire: true,
             clock: Clock::new(),
+            shared: client::Shared::default(),
             mem_startup: crate::commands::server::startup_memory(),
         }
     }
