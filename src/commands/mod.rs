@@ -11,7 +11,9 @@
 pub mod command_info;
 pub mod connection;
 pub mod keys;
+pub mod latency;
 pub mod server;
+pub mod slowlog;
 pub mod strings;
 pub mod table;
 
@@ -87,6 +89,8 @@ const TABLES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     server::COMMANDS,
     command_info::COMMANDS,
+    slowlog::COMMANDS,
+    latency::COMMANDS,
 ];
 
 impl Registry {
@@ -249,6 +253,7 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
     st.usec += usec;
     ctx.srv.stats.commands_processed += 1;
     ctx.srv.dirty += ctx.dirty;
+    slowlog::record(ctx, idx, args, usec, end);
     if let Err(e) = result {
         ctx.srv.cmd_stats[idx].failed += 1;
         count_error(ctx, &e);

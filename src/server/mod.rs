@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod event_loop;
+pub mod latency;
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -79,6 +80,13 @@ pub struct ServerState {
     pub clock: Clock,
     /// used_memory right after start (INFO used_memory_startup).
     pub mem_startup: u64,
+    /// SLOWLOG entries.
+    pub slowlog: latency::SlowLog,
+    /// LATENCY event series (latency-monitor-threshold).
+    pub latency: latency::LatencyMonitor,
+    /// Latency histogram per command, indexed like `cmd_stats`; allocated
+    /// on a command's first call.
+    pub cmd_latency: Vec<Option<Box<latency::Histogram>>>,
 }
 
 impl ServerState {
@@ -108,6 +116,9 @@ impl ServerState {
             active_expire: true,
             clock: Clock::new(),
             mem_startup: crate::commands::server::startup_memory(),
+            slowlog: latency::SlowLog::default(),
+            latency: latency::LatencyMonitor::default(),
+            cmd_latency: (0..ncommands).map(|_| None).collect(),
         }
     }
 
