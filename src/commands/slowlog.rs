@@ -97,7 +97,7 @@ pub fn redacted_positions(args: &Args) -> Vec<usize> {
                 break;
             }
         }
-    } else if args.is(0, "config") && argc >= 4 && args.is(1, "set") && argc % 2 == 0 {
+    } else if args.is(0, "config") && argc >= 4 && args.is(1, "set") && argc.is_multiple_of(2) {
         for i in (2..argc).step_by(2) {
             if SENSITIVE_CONFIGS.iter().any(|n| args.is(i, n)) {
                 out.push(i + 1);

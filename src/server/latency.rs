@@ -335,7 +335,7 @@ mod tests {
     fn slots_round_trip() {
         assert_eq!(slot_of(1024), 0);
         assert_eq!(slot_value(0), 1024);
-        assert_eq!(slot_of(HIST_MAX) < SLOTS, true);
+        assert!(slot_of(HIST_MAX) < SLOTS);
         for v in [1024u64, 2000, 4000, 33000, 10_158_000, HIST_MAX] {
             let s = slot_of(v);
             assert!(slot_value(s) <= v && v <= highest_equivalent(slot_value(s)));
@@ -370,7 +370,7 @@ mod tests {
     #[test]
     fn slowlog_truncates() {
         let mut log = SlowLog::default();
-        let big = vec![b'x'; 130];
+        let big = [b'x'; 130];
         let args: Vec<&[u8]> = (0..40).map(|_| &big[..]).collect();
         log.push(
             args.iter().copied(),
