@@ -358,6 +358,18 @@ mod tests {
     }
 
     #[test]
+    fn long_durations_as_redis() {
+        let mut h = Histogram::default();
+        h.record_usec(300_000);
+        h.record_usec(600_000);
+        assert_eq!(h.log_buckets(), vec![(541065, 1), (1073741, 2)]);
+        assert_eq!(format!("{:.3}", h.percentile_usec(50.0)), "301989.887");
+        assert_eq!(format!("{:.3}", h.percentile_usec(99.0)), "603979.775");
+        h.record_usec(u64::MAX);
+        assert_eq!(h.total, 3);
+    }
+
+    #[test]
     fn percentiles_as_redis() {
         let mut h = Histogram::default();
         h.record_usec(4);
