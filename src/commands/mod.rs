@@ -12,7 +12,9 @@ pub mod client;
 pub mod command_info;
 pub mod connection;
 pub mod keys;
+pub mod latency;
 pub mod server;
+pub mod slowlog;
 pub mod strings;
 pub mod table;
 
@@ -89,6 +91,8 @@ const TABLES: &[&[CommandSpec]] = &[
     client::COMMANDS,
     server::COMMANDS,
     command_info::COMMANDS,
+    slowlog::COMMANDS,
+    latency::COMMANDS,
 ];
 
 impl Registry {
@@ -251,6 +255,7 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
     st.usec += usec;
     ctx.srv.stats.commands_processed += 1;
     ctx.srv.dirty += ctx.dirty;
+    slowlog::record(ctx, idx, args, usec, end);
     if let Err(e) = result {
         ctx.srv.cmd_stats[idx].failed += 1;
         count_error(ctx, &e);

@@ -233,8 +233,7 @@ pub fn info_text(ctx: &mut Ctx, mask: u32) -> String {
             "modules" => s.push_str("# Modules\r\n"),
             "commandstats" => section_commandstats(ctx, &mut s),
             "errorstats" => section_errorstats(ctx, &mut s),
-            // Latency histograms are not kept: the section has no lines.
-            "latencystats" => s.push_str("# Latencystats\r\n"),
+            "latencystats" => super::latency::info_section(ctx, &mut s),
             "cluster" => s.push_str("# Cluster\r\ncluster_enabled:0\r\n"),
             _ => section_keyspace(ctx, &mut s),
         }

@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod event_loop;
+pub mod latency;
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -82,6 +83,13 @@ pub struct ServerState {
     pub shared: client::Shared,
     /// used_memory right after start (INFO used_memory_startup).
     pub mem_startup: u64,
+    /// SLOWLOG entries.
+    pub slowlog: latency::SlowLog,
+    /// LATENCY event series (latency-monitor-threshold).
+    pub latency: latency::LatencyMonitor,
+    /// Latency histogram per command, indexed like `cmd_stats`; allocated
+    /// on a command's first call.
+    pub cmd_latency: Vec<Option<Box<latency::Histogram>>>,
 }
 
 impl ServerState {
@@ -112,6 +120,9 @@ impl ServerState {
             clock: Clock::new(),
             shared: client::Shared::default(),
             mem_startup: crate::commands::server::startup_memory(),
+            slowlog: latency::SlowLog::default(),
+            latency: latency::LatencyMonitor::default(),
+            cmd_latency: (0..ncommands).map(|_| None).collect(),
         }
     }
 
