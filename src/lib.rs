@@ -11,7 +11,8 @@
 //! - `commands/`: the command table (`table.rs`), the dispatcher (`mod.rs`) and one
 //!   file of handlers per group: `strings.rs`, `keys.rs`, `connection.rs`,
 //!   `client.rs` (CLIENT, MONITOR), `server.rs` (INFO, CONFIG, DEBUG, FLUSH...),
-//!   `command_info.rs` (COMMAND).
+//!   `command_info.rs` (COMMAND), `slowlog.rs`, `latency.rs` (their data lives
+//!   in `server/latency.rs`).
 //! - `keyspace/`: the databases (`db.rs`), their hash table (`dict.rs`, incremental
 //!   rehash and a resize-proof SCAN cursor), the expiry index, the value type and
 //!   the compact byte string used for keys.

@@ -1050,6 +1050,10 @@ pub fn reset_stats(srv: &mut ServerState) {
     for st in srv.cmd_stats.iter_mut() {
         *st = CmdStat::default();
     }
+    // The per-command latency histograms go too (allocated again on use).
+    for h in srv.cmd_latency.iter_mut() {
+        *h = None;
+    }
     for db in srv.dbs.iter_mut() {
         db.hits = 0;
         db.misses = 0;

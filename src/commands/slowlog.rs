@@ -22,14 +22,8 @@ use crate::util::numbers::parse_i64;
 pub fn record(ctx: &mut Ctx, idx: usize, args: &Args, usec: u64, end: Instant) {
     let srv = &mut *ctx.srv;
     let spec = Registry::get().all[idx].spec;
-    // Histograms: a call count of 1 means the first call since start or since
-    // CONFIG RESETSTAT cleared the counters, so the histogram starts afresh.
-    let first = srv.cmd_stats.get(idx).is_some_and(|s| s.calls == 1);
     if let Some(slot) = srv.cmd_latency.get_mut(idx) {
         let h = slot.get_or_insert_with(Box::default);
-        if first {
-            h.clear();
-        }
         h.record_usec(usec);
     }
     let threshold = srv.config.latency_monitor_threshold;

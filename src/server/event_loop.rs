@@ -699,7 +699,16 @@ impl EventLoop {
             }
             db.active_expire(now_ms, per_round, stale, deadline);
         }
-        self.srv.stats.expire_cycle_time_used_us += start.elapsed().as_micros() as u64;
+        let spent = start.elapsed();
+        self.srv.stats.expire_cycle_time_used_us += spent.as_micros() as u64;
+        // The latency monitor's expire-cycle event, as Redis samples it.
+        let threshold = self.srv.config.latency_monitor_threshold;
+        self.srv.latency.add_if_needed(
+            "expire-cycle",
+            spent.as_millis() as u64,
+            threshold,
+            now_ms / 1000,
+        );
         // Incremental rehashing and shrinking: about 1 ms per tick in all.
         if self.srv.config.activerehashing {
             for db in self.srv.dbs.iter_mut() {

@@ -261,11 +261,6 @@ impl Histogram {
         self.total += 1;
     }
 
-    pub fn clear(&mut self) {
-        self.counts = [0; SLOTS];
-        self.total = 0;
-    }
-
     /// Cumulative counts at powers of two from 1024 ns: (bucket bound in
     /// µs, values counted up to it), only where the count grew.
     pub fn log_buckets(&self) -> Vec<(u64, u64)> {
