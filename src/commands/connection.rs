@@ -79,15 +79,22 @@ fn hello(ctx: &mut Ctx, args: &Args) -> CmdResult {
         proto = Some(v as u8);
         i = 2;
     }
-    let mut auth: Option<(&[u8], &[u8])> = None;
-    let mut name: Option<&[u8]> = None;
+    // Options take effect in order, as in Redis: a SETNAME before a failing
+    // AUTH stays, and an AUTH fails before a later bad option is seen.
     while i < args.len() {
         let more = args.len() - i - 1;
         if args.is(i, "auth") && more >= 2 {
-            auth = Some((args.get(i + 1), args.get(i + 2)));
+            if !check_password(ctx, Some(args.get(i + 1)), args.get(i + 2)) {
+                return err(WRONGPASS);
+            }
+            ctx.client().authenticated = true;
             i += 3;
         } else if args.is(i, "setname") && more >= 1 {
-            name = Some(args.get(i + 1));
+            let n = args.get(i + 1);
+            if !valid_client_name(n) {
+                return err(BAD_NAME);
+            }
+            ctx.client().name = (!n.is_empty()).then(|| n.to_vec());
             i += 2;
         } else {
             return Err(CmdError::from(format!(
@@ -96,20 +103,8 @@ fn hello(ctx: &mut Ctx, args: &Args) -> CmdResult {
             )));
         }
     }
-    if let Some((user, pass)) = auth {
-        if !check_password(ctx, Some(user), pass) {
-            return err(WRONGPASS);
-        }
-        ctx.client().authenticated = true;
-    }
     if !ctx.client().authenticated {
         return err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
-    }
-    if let Some(n) = name {
-        if !valid_client_name(n) {
-            return err(BAD_NAME);
-        }
-        ctx.client().name = (!n.is_empty()).then(|| n.to_vec());
     }
     if let Some(p) = proto {
         ctx.client().resp = p;
