@@ -66,6 +66,9 @@ pub struct Config {
     pub zset_max_listpack_value: i64,
     pub replica_read_only: bool,
     pub io_threads: i64,
+    /// Values of the parameters this server stores without acting on them
+    /// (the `stored!` rows of PARAMS); a missing entry means the default.
+    pub stored: std::collections::BTreeMap<&'static str, String>,
     /// Directives read from a file that this server does not know yet.
     pub unknown: Vec<(String, String)>,
 }
@@ -138,6 +141,7 @@ impl Default for Config {
             zset_max_listpack_value: 64,
             replica_read_only: true,
             io_threads: 1,
+            stored: std::collections::BTreeMap::new(),
             unknown: Vec::new(),
         }
     }
@@ -441,6 +445,267 @@ const POLICIES: &[&str] = &[
 const FSYNC: &[&str] = &["everysec", "always", "no"];
 const DEBUG_CMD: &[&str] = &["no", "yes", "local"];
 
+const I32_MAX: i64 = i32::MAX as i64;
+const U32_MAX: i64 = u32::MAX as i64;
+
+/// How a stored parameter's value is validated and normalized.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    /// `yes` / `no`.
+    Bool,
+    /// An integer within the bounds (strict syntax, no units).
+    Int(i64, i64),
+    /// A memory size (`k kb m mb g gb` units) within the bounds.
+    Mem(i64, i64),
+    /// A memory size kept unsigned (any value up to u64::MAX).
+    UMem,
+    /// One of the listed words (case-insensitive, stored lower case).
+    Enum(&'static [&'static str]),
+    /// Any text.
+    Str,
+    /// `activedefrag`: only `no`, as on a Redis built without a defrag-capable jemalloc.
+    Defrag,
+    /// `tls-port`: only 0 (ferrodis has no TLS listener).
+    TlsPort,
+    /// `proc-title-template`: `{name}` variables Redis knows.
+    ProcTitle,
+    /// `unixsocketperm`: an octal permission mask.
+    Octal,
+    /// `replicaof`/`slaveof`: `<host> <port>`.
+    ReplicaOf,
+    /// `latency-tracking-info-percentiles`: numbers in 0..=100.
+    Percentiles,
+    /// `maxmemory-clients`: a memory size or `N%`.
+    MemOrPercent,
+    /// `oom-score-adj-values`: three integers in -2000..=2000.
+    OomValues,
+}
+
+/// C's strtod for one whole word (decimal, exponent, `inf`, `nan`, and
+/// `0x` hexadecimal integers); None unless the whole word is a number.
+fn parse_c_double(w: &str) -> Option<f64> {
+    let (neg, body) = match w.as_bytes().first() {
+        Some(b'-') => (true, &w[1..]),
+        Some(b'+') => (false, &w[1..]),
+        _ => (false, w),
+    };
+    let v = if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        hex.bytes().fold(0f64, |acc, b| {
+            acc * 16.0 + f64::from((b as char).to_digit(16).unwrap_or(0))
+        })
+    } else {
+        if body.starts_with(['+', '-']) {
+            return None;
+        }
+        body.parse::<f64>().ok()?
+    };
+    Some(if neg { -v } else { v })
+}
+
+/// A double as Redis prints these percentiles: six decimals, trailing zeros
+/// (and a trailing dot) removed.
+fn fmt_percentile(v: f64) -> String {
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
+
+fn check_percentiles(v: &str) -> Result<String, String> {
+    if v.is_empty() {
+        return Ok(String::new());
+    }
+    let mut out = Vec::new();
+    for w in v.split(' ') {
+        let x = parse_c_double(w)
+            .filter(|x| !x.is_nan())
+            .ok_or("Invalid latency-tracking-info-percentiles parameters")?;
+        if !(0.0..=100.0).contains(&x) {
+            return Err(
+                "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                    .into(),
+            );
+        }
+        out.push(fmt_percentile(x));
+    }
+    Ok(out.join(" "))
+}
+
+fn check_mem_or_percent(v: &str) -> Result<String, String> {
+    const BAD: &str = "argument must be a memory or percent value";
+    if let Some(num) = v.strip_suffix('%') {
+        if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(BAD.into());
+        }
+        let n: u64 = num.parse().unwrap_or(u64::MAX);
+        if n > 100 {
+            return Err("percentage argument must be less or equal to 100".into());
+        }
+        return Ok(if n == 0 { "0".into() } else { format!("{n}%") });
+    }
+    let n = parse_memory(v).ok_or(BAD)?;
+    Ok((n as i64).max(0).to_string())
+}
+
+fn check_oom_values(v: &str) -> Result<String, String> {
+    let words: Vec<&str> = v.split(' ').collect();
+    if words.len() != 3 {
+        return Err("wrong number of arguments".into());
+    }
+    let mut out = Vec::new();
+    for w in words {
+        let digits = w.strip_prefix(['+', '-']).unwrap_or(w);
+        let n = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            w.parse::<i64>().ok()
+        } else {
+            None
+        };
+        match n {
+            Some(n) if (-2000..=2000).contains(&n) => out.push(n.to_string()),
+            _ => {
+                return Err(
+                    "Invalid oom-score-adj-values, elements must be between -2000 and 2000.".into(),
+                )
+            }
+        }
+    }
+    Ok(out.join(" "))
+}
+
+/// proc-title-template: `{{` and `}}` are literal braces, `{name}` one of
+/// the known variables; the title it gives (with an empty program name)
+/// must not be blank.
+fn check_proc_title(v: &str) -> Result<String, String> {
+    const BAD: &str = "template format is invalid or contains unknown variables";
+    let b = v.as_bytes();
+    let mut i = 0;
+    let mut visible = false;
+    while i < b.len() {
+        if b[i] == b'{' && b.get(i + 1) == Some(&b'{') {
+            visible = true;
+            i += 2;
+        } else if b[i] == b'{' {
+            let end = b[i..].iter().position(|&c| c == b'}').ok_or(BAD)? + i;
+            match &v[i + 1..end] {
+                // These expand to text that is never empty here.
+                "listen-addr" | "port" | "tls-port" | "config-file" => visible = true,
+                // Empty in a standalone server without a unix socket, and the
+                // program name is left out of the check.
+                "title" | "server-mode" | "unixsocket" => {}
+                _ => return Err(BAD.into()),
+            }
+            i = end + 1;
+        } else {
+            if !b[i].is_ascii_whitespace() {
+                visible = true;
+            }
+            i += if b[i] == b'}' && b.get(i + 1) == Some(&b'}') {
+                2
+            } else {
+                1
+            };
+        }
+    }
+    if visible {
+        Ok(v.to_string())
+    } else {
+        Err(BAD.into())
+    }
+}
+
+impl Kind {
+    /// Validates a value and returns it in the form CONFIG GET shows.
+    fn check(self, v: &str) -> Result<String, String> {
+        match self {
+            Kind::Bool => parse_bool(v).map(yes_no),
+            Kind::Int(min, max) => parse_int(v, min, max).map(|n| n.to_string()),
+            Kind::Mem(min, max) => parse_mem(v, min, max).map(|n| n.to_string()),
+            Kind::UMem => parse_memory(v)
+                .map(|n| n.to_string())
+                .ok_or_else(|| "argument must be a memory value".into()),
+            Kind::Enum(allowed) => parse_enum(v, allowed),
+            Kind::Str => Ok(v.to_string()),
+            Kind::Defrag => {
+                if parse_bool(v)? {
+                    Err("Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution".into())
+                } else {
+                    Ok("no".into())
+                }
+            }
+            Kind::TlsPort => {
+                let n = parse_int(v, 0, 65535)?;
+                if n != 0 {
+                    return Err("Unable to update TLS configuration. Check server logs.".into());
+                }
+                Ok("0".into())
+            }
+            Kind::ProcTitle => check_proc_title(v),
+            Kind::Octal => match i64::from_str_radix(v, 8) {
+                Ok(n) if !v.starts_with(['+', '-']) && n <= 0o7777 => Ok(format!("{n:o}")),
+                _ => Err("argument couldn't be parsed as an octal number".into()),
+            },
+            Kind::ReplicaOf => {
+                if v.split_whitespace().count() == 2 {
+                    Ok(v.split_whitespace().collect::<Vec<_>>().join(" "))
+                } else {
+                    Err("wrong number of arguments".into())
+                }
+            }
+            Kind::Percentiles => check_percentiles(v),
+            Kind::MemOrPercent => check_mem_or_percent(v),
+            Kind::OomValues => check_oom_values(v),
+        }
+    }
+}
+
+/// A parameter kept in `Config::stored`: validated as Redis does, reported
+/// by CONFIG GET, not acted on by this server.
+macro_rules! stored {
+    ($name:literal, $alias:expr, $mutable:expr, $kind:expr, $default:literal) => {
+        Param {
+            name: $name,
+            alias: $alias,
+            mutable: $mutable,
+            get: |c| c.stored_get($name, $default),
+            set: |c, v| {
+                let v = $kind.check(v)?;
+                c.stored.insert($name, v);
+                Ok(())
+            },
+        }
+    };
+}
+
+impl Config {
+    fn stored_get(&self, name: &str, default: &str) -> String {
+        self.stored
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| default.to_string())
+    }
+
+    /// The current value of any parameter by name or alias.
+    pub fn value_of(&self, name: &str) -> Option<String> {
+        find_param(name).map(|p| (p.get)(self))
+    }
+
+    /// `latency-tracking`: whether per-command latency percentiles are kept.
+    pub fn latency_tracking(&self) -> bool {
+        self.value_of("latency-tracking").as_deref() == Some("yes")
+    }
+
+    /// `latency-tracking-info-percentiles` as numbers (INFO latencystats).
+    pub fn latency_percentiles(&self) -> Vec<f64> {
+        self.value_of("latency-tracking-info-percentiles")
+            .unwrap_or_default()
+            .split(' ')
+            .filter_map(|w| w.parse().ok())
+            .collect()
+    }
+}
+
 /// Every parameter this server knows, in no particular order.
 pub static PARAMS: &[Param] = &[
     // port and bind are mutable in Redis; CONFIG SET refuses an actual change
@@ -555,7 +820,7 @@ pub static PARAMS: &[Param] = &[
     bool_param!("activerehashing", activerehashing, true),
     bool_param!("lazyfree-lazy-user-flush", lazyfree_lazy_user_flush, true),
     bool_param!("rdbcompression", rdbcompression, true),
-    bool_param!("rdbchecksum", rdbchecksum, true),
+    bool_param!("rdbchecksum", rdbchecksum, false),
     bool_param!(
         "stop-writes-on-bgsave-error",
         stop_writes_on_bgsave_error,
@@ -653,6 +918,478 @@ pub static PARAMS: &[Param] = &[
         "slave-read-only",
     ),
     int_param!("io-threads", io_threads, 1, 128, false),
+    // Parameters of features ferrodis does not have (or does not act on
+    // yet): validated as Redis validates them, stored, reported, rewritten.
+    stored!(
+        "acl-pubsub-default",
+        None,
+        true,
+        Kind::Enum(&["allchannels", "resetchannels"]),
+        "resetchannels"
+    ),
+    stored!("aclfile", None, false, Kind::Str, ""),
+    stored!("acllog-max-len", None, true, Kind::Int(0, i64::MAX), "128"),
+    stored!(
+        "active-defrag-cycle-max",
+        None,
+        true,
+        Kind::Int(1, 99),
+        "25"
+    ),
+    stored!("active-defrag-cycle-min", None, true, Kind::Int(1, 99), "1"),
+    stored!(
+        "active-defrag-ignore-bytes",
+        None,
+        true,
+        Kind::Mem(1, i64::MAX),
+        "104857600"
+    ),
+    stored!(
+        "active-defrag-max-scan-fields",
+        None,
+        true,
+        Kind::Int(1, i64::MAX),
+        "1000"
+    ),
+    stored!(
+        "active-defrag-threshold-lower",
+        None,
+        true,
+        Kind::Int(0, 1000),
+        "10"
+    ),
+    stored!(
+        "active-defrag-threshold-upper",
+        None,
+        true,
+        Kind::Int(0, 1000),
+        "100"
+    ),
+    stored!("activedefrag", None, true, Kind::Defrag, "no"),
+    stored!("always-show-logo", None, false, Kind::Bool, "no"),
+    stored!("aof-disable-auto-gc", None, true, Kind::Bool, "no"),
+    stored!("aof-load-truncated", None, true, Kind::Bool, "yes"),
+    stored!(
+        "aof-rewrite-incremental-fsync",
+        None,
+        true,
+        Kind::Bool,
+        "yes"
+    ),
+    stored!("aof-timestamp-enabled", None, true, Kind::Bool, "no"),
+    stored!("aof-use-rdb-preamble", None, true, Kind::Bool, "yes"),
+    stored!("aof_rewrite_cpulist", None, false, Kind::Str, ""),
+    stored!(
+        "auto-aof-rewrite-min-size",
+        None,
+        true,
+        Kind::Mem(0, i64::MAX),
+        "67108864"
+    ),
+    stored!(
+        "auto-aof-rewrite-percentage",
+        None,
+        true,
+        Kind::Int(0, I32_MAX),
+        "100"
+    ),
+    stored!("bgsave_cpulist", None, false, Kind::Str, ""),
+    stored!("bind-source-addr", None, true, Kind::Str, ""),
+    stored!("bio_cpulist", None, false, Kind::Str, ""),
+    stored!(
+        "busy-reply-threshold",
+        Some("lua-time-limit"),
+        true,
+        Kind::Int(0, i64::MAX),
+        "5000"
+    ),
+    stored!(
+        "cluster-allow-pubsubshard-when-down",
+        None,
+        true,
+        Kind::Bool,
+        "yes"
+    ),
+    stored!(
+        "cluster-allow-reads-when-down",
+        None,
+        true,
+        Kind::Bool,
+        "no"
+    ),
+    stored!(
+        "cluster-allow-replica-migration",
+        None,
+        true,
+        Kind::Bool,
+        "yes"
+    ),
+    stored!(
+        "cluster-announce-bus-port",
+        None,
+        true,
+        Kind::Int(0, 65535),
+        "0"
+    ),
+    stored!("cluster-announce-hostname", None, true, Kind::Str, ""),
+    stored!("cluster-announce-ip", None, true, Kind::Str, ""),
+    stored!(
+        "cluster-announce-port",
+        None,
+        true,
+        Kind::Int(0, 65535),
+        "0"
+    ),
+    stored!(
+        "cluster-announce-tls-port",
+        None,
+        true,
+        Kind::Int(0, 65535),
+        "0"
+    ),
+    stored!("cluster-config-file", None, false, Kind::Str, "nodes.conf"),
+    stored!("cluster-enabled", None, false, Kind::Bool, "no"),
+    stored!("cluster-link-sendbuf-limit", None, true, Kind::UMem, "0"),
+    stored!(
+        "cluster-migration-barrier",
+        None,
+        true,
+        Kind::Int(0, I32_MAX),
+        "1"
+    ),
+    stored!(
+        "cluster-node-timeout",
+        None,
+        true,
+        Kind::Int(0, i64::MAX),
+        "15000"
+    ),
+    stored!("cluster-port", None, false, Kind::Int(0, 65535), "0"),
+    stored!(
+        "cluster-preferred-endpoint-type",
+        None,
+        true,
+        Kind::Enum(&["ip", "hostname", "unknown-endpoint"]),
+        "ip"
+    ),
+    stored!(
+        "cluster-replica-no-failover",
+        Some("cluster-slave-no-failover"),
+        true,
+        Kind::Bool,
+        "no"
+    ),
+    stored!(
+        "cluster-replica-validity-factor",
+        Some("cluster-slave-validity-factor"),
+        true,
+        Kind::Int(0, I32_MAX),
+        "10"
+    ),
+    stored!(
+        "cluster-require-full-coverage",
+        None,
+        true,
+        Kind::Bool,
+        "yes"
+    ),
+    stored!("crash-log-enabled", None, true, Kind::Bool, "yes"),
+    stored!("crash-memcheck-enabled", None, true, Kind::Bool, "yes"),
+    stored!("disable-thp", None, false, Kind::Bool, "yes"),
+    stored!(
+        "enable-module-command",
+        None,
+        false,
+        Kind::Enum(&["no", "yes", "local"]),
+        "no"
+    ),
+    stored!(
+        "enable-protected-configs",
+        None,
+        false,
+        Kind::Enum(&["no", "yes", "local"]),
+        "no"
+    ),
+    stored!(
+        "hll-sparse-max-bytes",
+        None,
+        true,
+        Kind::Mem(0, i64::MAX),
+        "3000"
+    ),
+    stored!("ignore-warnings", None, true, Kind::Str, ""),
+    stored!("io-threads-do-reads", None, false, Kind::Bool, "no"),
+    stored!("jemalloc-bg-thread", None, true, Kind::Bool, "yes"),
+    stored!("latency-tracking", None, true, Kind::Bool, "yes"),
+    stored!(
+        "latency-tracking-info-percentiles",
+        None,
+        true,
+        Kind::Percentiles,
+        "50 99 99.9"
+    ),
+    stored!("lazyfree-lazy-eviction", None, true, Kind::Bool, "no"),
+    stored!("lazyfree-lazy-expire", None, true, Kind::Bool, "no"),
+    stored!("lazyfree-lazy-server-del", None, true, Kind::Bool, "no"),
+    stored!("lazyfree-lazy-user-del", None, true, Kind::Bool, "no"),
+    stored!("lfu-decay-time", None, true, Kind::Int(0, I32_MAX), "1"),
+    stored!("lfu-log-factor", None, true, Kind::Int(0, I32_MAX), "10"),
+    stored!("masterauth", None, true, Kind::Str, ""),
+    stored!("masteruser", None, true, Kind::Str, ""),
+    stored!("maxmemory-clients", None, true, Kind::MemOrPercent, "0"),
+    stored!(
+        "maxmemory-eviction-tenacity",
+        None,
+        true,
+        Kind::Int(0, 100),
+        "10"
+    ),
+    stored!("maxmemory-samples", None, true, Kind::Int(1, I32_MAX), "5"),
+    stored!(
+        "min-replicas-max-lag",
+        Some("min-slaves-max-lag"),
+        true,
+        Kind::Int(0, I32_MAX),
+        "10"
+    ),
+    stored!(
+        "min-replicas-to-write",
+        Some("min-slaves-to-write"),
+        true,
+        Kind::Int(0, I32_MAX),
+        "0"
+    ),
+    stored!("no-appendfsync-on-rewrite", None, true, Kind::Bool, "no"),
+    stored!(
+        "oom-score-adj",
+        None,
+        true,
+        Kind::Enum(&["no", "yes", "relative", "absolute"]),
+        "no"
+    ),
+    stored!(
+        "oom-score-adj-values",
+        None,
+        true,
+        Kind::OomValues,
+        "0 200 800"
+    ),
+    stored!(
+        "proc-title-template",
+        None,
+        true,
+        Kind::ProcTitle,
+        "{title} {listen-addr} {server-mode}"
+    ),
+    stored!(
+        "propagation-error-behavior",
+        None,
+        true,
+        Kind::Enum(&["ignore", "panic", "panic-on-replicas"]),
+        "ignore"
+    ),
+    stored!("rdb-del-sync-files", None, true, Kind::Bool, "no"),
+    stored!("rdb-save-incremental-fsync", None, true, Kind::Bool, "yes"),
+    stored!(
+        "repl-backlog-size",
+        None,
+        true,
+        Kind::Mem(1, i64::MAX),
+        "1048576"
+    ),
+    stored!(
+        "repl-backlog-ttl",
+        None,
+        true,
+        Kind::Int(0, i64::MAX),
+        "3600"
+    ),
+    stored!("repl-disable-tcp-nodelay", None, true, Kind::Bool, "no"),
+    stored!(
+        "repl-diskless-load",
+        None,
+        true,
+        Kind::Enum(&["disabled", "on-empty-db", "swapdb"]),
+        "disabled"
+    ),
+    stored!("repl-diskless-sync", None, true, Kind::Bool, "yes"),
+    stored!(
+        "repl-diskless-sync-delay",
+        None,
+        true,
+        Kind::Int(0, I32_MAX),
+        "5"
+    ),
+    stored!(
+        "repl-diskless-sync-max-replicas",
+        None,
+        true,
+        Kind::Int(0, I32_MAX),
+        "0"
+    ),
+    stored!(
+        "repl-ping-replica-period",
+        Some("repl-ping-slave-period"),
+        true,
+        Kind::Int(1, I32_MAX),
+        "10"
+    ),
+    stored!("repl-timeout", None, true, Kind::Int(1, I32_MAX), "60"),
+    stored!(
+        "replica-announce-ip",
+        Some("slave-announce-ip"),
+        true,
+        Kind::Str,
+        ""
+    ),
+    stored!(
+        "replica-announce-port",
+        Some("slave-announce-port"),
+        true,
+        Kind::Int(0, 65535),
+        "0"
+    ),
+    stored!("replica-announced", None, true, Kind::Bool, "yes"),
+    stored!(
+        "replica-ignore-disk-write-errors",
+        None,
+        true,
+        Kind::Bool,
+        "no"
+    ),
+    stored!(
+        "replica-ignore-maxmemory",
+        Some("slave-ignore-maxmemory"),
+        true,
+        Kind::Bool,
+        "yes"
+    ),
+    stored!(
+        "replica-lazy-flush",
+        Some("slave-lazy-flush"),
+        true,
+        Kind::Bool,
+        "no"
+    ),
+    stored!(
+        "replica-priority",
+        Some("slave-priority"),
+        true,
+        Kind::Int(0, I32_MAX),
+        "100"
+    ),
+    stored!(
+        "replica-serve-stale-data",
+        Some("slave-serve-stale-data"),
+        true,
+        Kind::Bool,
+        "yes"
+    ),
+    stored!("replicaof", Some("slaveof"), false, Kind::ReplicaOf, ""),
+    stored!(
+        "sanitize-dump-payload",
+        None,
+        true,
+        Kind::Enum(&["no", "yes", "clients"]),
+        "no"
+    ),
+    stored!("server_cpulist", None, false, Kind::Str, ""),
+    stored!("set-proc-title", None, false, Kind::Bool, "yes"),
+    stored!(
+        "shutdown-on-sigint",
+        None,
+        true,
+        Kind::Enum(&["default", "save", "nosave", "now", "force"]),
+        "default"
+    ),
+    stored!(
+        "shutdown-on-sigterm",
+        None,
+        true,
+        Kind::Enum(&["default", "save", "nosave", "now", "force"]),
+        "default"
+    ),
+    stored!("shutdown-timeout", None, true, Kind::Int(0, I32_MAX), "10"),
+    stored!("socket-mark-id", None, false, Kind::Int(0, U32_MAX), "0"),
+    stored!(
+        "stream-node-max-bytes",
+        None,
+        true,
+        Kind::Mem(0, i64::MAX),
+        "4096"
+    ),
+    stored!(
+        "stream-node-max-entries",
+        None,
+        true,
+        Kind::Int(0, i64::MAX),
+        "100"
+    ),
+    stored!(
+        "supervised",
+        None,
+        false,
+        Kind::Enum(&["upstart", "systemd", "auto", "no"]),
+        "no"
+    ),
+    stored!("syslog-enabled", None, false, Kind::Bool, "no"),
+    stored!(
+        "syslog-facility",
+        None,
+        false,
+        Kind::Enum(&[
+            "user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"
+        ]),
+        "local0"
+    ),
+    stored!("syslog-ident", None, false, Kind::Str, "redis"),
+    stored!(
+        "tls-auth-clients",
+        None,
+        true,
+        Kind::Enum(&["no", "yes", "optional"]),
+        "yes"
+    ),
+    stored!("tls-ca-cert-dir", None, true, Kind::Str, ""),
+    stored!("tls-ca-cert-file", None, true, Kind::Str, ""),
+    stored!("tls-cert-file", None, true, Kind::Str, ""),
+    stored!("tls-ciphers", None, true, Kind::Str, ""),
+    stored!("tls-ciphersuites", None, true, Kind::Str, ""),
+    stored!("tls-client-cert-file", None, true, Kind::Str, ""),
+    stored!("tls-client-key-file", None, true, Kind::Str, ""),
+    stored!("tls-client-key-file-pass", None, true, Kind::Str, ""),
+    stored!("tls-cluster", None, true, Kind::Bool, "no"),
+    stored!("tls-dh-params-file", None, true, Kind::Str, ""),
+    stored!("tls-key-file", None, true, Kind::Str, ""),
+    stored!("tls-key-file-pass", None, true, Kind::Str, ""),
+    stored!("tls-port", None, true, Kind::TlsPort, "0"),
+    stored!("tls-prefer-server-ciphers", None, true, Kind::Bool, "no"),
+    stored!("tls-protocols", None, true, Kind::Str, ""),
+    stored!("tls-replication", None, true, Kind::Bool, "no"),
+    stored!(
+        "tls-session-cache-size",
+        None,
+        true,
+        Kind::Int(0, I32_MAX),
+        "20480"
+    ),
+    stored!(
+        "tls-session-cache-timeout",
+        None,
+        true,
+        Kind::Int(0, I32_MAX),
+        "300"
+    ),
+    stored!("tls-session-caching", None, true, Kind::Bool, "yes"),
+    stored!(
+        "tracking-table-max-keys",
+        None,
+        true,
+        Kind::Int(0, i64::MAX),
+        "1000000"
+    ),
+    stored!("unixsocket", None, false, Kind::Str, ""),
+    stored!("unixsocketperm", None, false, Kind::Octal, "0"),
 ];
 
 /// Finds a parameter by name or alias (case-insensitive).
