@@ -11,6 +11,7 @@
 pub mod command_info;
 pub mod connection;
 pub mod keys;
+pub mod memory;
 pub mod server;
 pub mod strings;
 pub mod table;
@@ -86,6 +87,7 @@ const TABLES: &[&[CommandSpec]] = &[
     keys::COMMANDS,
     connection::COMMANDS,
     server::COMMANDS,
+    memory::COMMANDS,
     command_info::COMMANDS,
 ];
 
