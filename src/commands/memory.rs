@@ -64,10 +64,12 @@ fn memory_usage(ctx: &mut Ctx, args: &Args) -> CmdResult {
             return err(SYNTAX);
         }
     }
-    let now = ctx.now;
     let (db, out) = ctx.db_out();
-    // A plain lookup: MEMORY USAGE is no read of the key (no hit/miss counted).
-    match db.find(args.get(2), now) {
+    // As in Redis, MEMORY USAGE is no access to the key: no hit or miss is
+    // counted and no lazy expiry happens (a key whose TTL has passed but that
+    // is still stored is measured). Looking up "as of" the earliest time
+    // makes `find` see every stored key as live.
+    match db.find(args.get(2), i64::MIN) {
         Some(id) => out.int(key_usage(db.key(id), db.value(id)) as i64),
         None => out.null(),
     }
