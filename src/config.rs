@@ -7,6 +7,36 @@
 //! (memory sizes accept `k kb m mb g gb`, booleans `yes`/`no`), so a redis.conf and
 //! scripts written for redis-server work unchanged. Directives we do not know yet
 //! are kept with a logged warning instead of failing the start.
+//!
+//! The table holds every parameter Redis 7.0.15 lists in `CONFIG GET *` (192
+//! names, aliases included: `slave-*` = `replica-*`, `*-ziplist-*` =
+//! `*-listpack-*`, `min-slaves-*`, `repl-ping-slave-period`, `cluster-slave-*`,
+//! `slaveof` = `replicaof`, `lua-time-limit` = `busy-reply-threshold`), with
+//! Redis's defaults, bounds, mutability and error texts.
+//!
+//! Acted on by the server: port, bind, tcp-backlog, tcp-keepalive, timeout,
+//! databases, hz, maxclients, dir, loglevel, logfile, requirepass,
+//! proto-max-bulk-len, client-query-buffer-limit, client-output-buffer-limit,
+//! enable-debug-command, enable-protected-configs, active-expire-effort,
+//! activerehashing, maxmemory-policy (OBJECT FREQ/IDLETIME), maxmemory (INFO
+//! only: no eviction yet).
+//!
+//! Validated, stored and reported but NOT acted on (the feature does not exist
+//! in ferrodis yet): everything else. That is persistence (save, appendonly,
+//! appendfsync, aof-*, rdb*, auto-aof-*, dbfilename, stop-writes-on-bgsave-error),
+//! replication (replicaof, repl-*, replica-*, masterauth, masteruser,
+//! min-replicas-*), cluster-*, tls-* (tls-port may only be 0: there is no TLS
+//! listener, as a Redis built without TLS), eviction tuning (maxmemory-samples,
+//! maxmemory-eviction-tenacity, maxmemory-clients, lfu-*), lazyfree-*, activedefrag
+//! and active-defrag-* (activedefrag may only be `no`, as on a Redis without
+//! a defrag-capable jemalloc), encoding thresholds (hash/list/set/zset/stream
+//! sizes, hll-sparse-max-bytes), slowlog-*, latency-*, notify-keyspace-events,
+//! ACL (aclfile, acllog-max-len, acl-pubsub-default), process settings
+//! (daemonize, pidfile, supervised, syslog-*, oom-score-adj*, disable-thp,
+//! set-proc-title, proc-title-template, *_cpulist, io-threads*, socket-mark-id,
+//! unixsocket*), busy-reply-threshold, shutdown-*, tracking-table-max-keys,
+//! crash-*, jemalloc-bg-thread, sanitize-dump-payload, propagation-error-behavior,
+//! ignore-warnings, bind-source-addr, enable-module-command.
 
 /// Output buffer limits of one client class (normal, replica, pubsub).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1488,5 +1518,82 @@ impl Config {
             self.apply(name, rest).map_err(fail)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(c: &mut Config, name: &str, v: &str) -> Result<(), String> {
+        (find_param(name).expect("known parameter").set)(c, v)
+    }
+
+    fn get(c: &Config, name: &str) -> String {
+        c.value_of(name).expect("known parameter")
+    }
+
+    #[test]
+    fn names_and_aliases_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for p in PARAMS {
+            for n in std::iter::once(p.name).chain(p.alias) {
+                assert!(seen.insert(n), "{n} twice");
+            }
+        }
+        // 7.0.15 reports 192 names in CONFIG GET *.
+        assert_eq!(seen.len(), 192);
+    }
+
+    #[test]
+    fn stored_parameters_keep_normalized_values() {
+        let mut c = Config::default();
+        assert_eq!(get(&c, "repl-backlog-size"), "1048576");
+        set(&mut c, "repl-backlog-size", "2mb").unwrap();
+        assert_eq!(get(&c, "repl-backlog-size"), "2097152");
+        set(&mut c, "slave-lazy-flush", "YES").unwrap();
+        assert_eq!(get(&c, "replica-lazy-flush"), "yes");
+        set(&mut c, "repl-diskless-load", "SwapDB").unwrap();
+        assert_eq!(get(&c, "repl-diskless-load"), "swapdb");
+        assert!(set(&mut c, "maxmemory-samples", "0").is_err());
+        assert_eq!(get(&c, "maxmemory-samples"), "5");
+    }
+
+    #[test]
+    fn special_parameters() {
+        assert_eq!(
+            check_percentiles("50.5000 1e1 0x10 99.99999 1.0000001").unwrap(),
+            "50.5 10 16 99.99999 1"
+        );
+        assert!(check_percentiles("nan").is_err());
+        assert!(check_percentiles("50 ").is_err());
+        assert_eq!(check_mem_or_percent("10%").unwrap(), "10%");
+        assert_eq!(check_mem_or_percent("0%").unwrap(), "0");
+        assert!(check_mem_or_percent("101%").is_err());
+        assert_eq!(check_oom_values("+1 02 -3").unwrap(), "1 2 -3");
+        assert!(check_oom_values("1 2").is_err());
+        assert!(check_proc_title("{title}{title}").is_err());
+        assert!(check_proc_title("{{title}}").is_ok());
+        assert!(check_proc_title("{port}}").is_ok());
+        assert!(check_proc_title("{title").is_err());
+        assert_eq!(Kind::Octal.check("700").unwrap(), "700");
+        assert!(Kind::Octal.check("9").is_err());
+        assert!(Kind::TlsPort.check("6380").is_err());
+        assert!(Kind::Defrag.check("yes").is_err());
+    }
+
+    #[test]
+    fn config_file_directives_of_stored_parameters() {
+        let mut c = Config::default();
+        c.load_text("replicaof 10.0.0.1 6379\noom-score-adj-values 1 2 3\nslave-priority 5\n")
+            .unwrap();
+        assert_eq!(get(&c, "slaveof"), "10.0.0.1 6379");
+        assert_eq!(get(&c, "oom-score-adj-values"), "1 2 3");
+        assert_eq!(get(&c, "replica-priority"), "5");
+        assert!(c.unknown.is_empty());
+        let e = Config::default()
+            .load_text("replicaof onlyhost\n")
+            .unwrap_err();
+        assert_eq!(e.reason, "wrong number of arguments");
     }
 }

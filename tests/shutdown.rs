@@ -12,8 +12,20 @@ use std::time::{Duration, Instant};
 use support::server::{free_port, TempDir};
 use support::{Conn, Reply};
 
+/// A spawned ferrodis, killed (and reaped) on drop if still running.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_none() {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
 /// Spawns ferrodis on a free port and returns it with a connected client.
-fn spawn(dir: &TempDir) -> (Child, Conn) {
+fn spawn(dir: &TempDir) -> (Proc, Conn) {
     let port = free_port().expect("free port").to_string();
     let child = Command::new(env!("CARGO_BIN_EXE_ferrodis"))
         .args(["--port", &port, "--bind", "127.0.0.1", "--save", ""])
@@ -23,6 +35,7 @@ fn spawn(dir: &TempDir) -> (Child, Conn) {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn ferrodis");
+    let child = Proc(child);
     let addr = format!("127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -37,14 +50,13 @@ fn spawn(dir: &TempDir) -> (Child, Conn) {
 }
 
 /// Waits (at most 10 s) for the process to exit.
-fn wait_exit(child: &mut Child) -> ExitStatus {
+fn wait_exit(child: &mut Proc) -> ExitStatus {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
+        if let Some(status) = child.0.try_wait().expect("try_wait") {
             return status;
         }
         if Instant::now() > deadline {
-            let _ = child.kill();
             panic!("ferrodis did not exit after SHUTDOWN");
         }
         thread::sleep(Duration::from_millis(20));
@@ -86,7 +98,7 @@ fn shutdown_save_is_refused_without_persistence_unless_forced() {
     );
     c.send(&["PING"]).unwrap();
     assert_eq!(c.read_reply().unwrap(), Reply::status("PONG"));
-    assert!(child.try_wait().unwrap().is_none(), "still running");
+    assert!(child.0.try_wait().unwrap().is_none(), "still running");
     c.send(&["SHUTDOWN", "SAVE", "FORCE"]).unwrap();
     assert_closed(&mut c);
     assert!(wait_exit(&mut child).success());

@@ -100,7 +100,7 @@ fn memory_stats(ctx: &mut Ctx, _args: &Args) -> CmdResult {
         .dbs
         .iter()
         .enumerate()
-        .filter(|(_, d)| d.len() > 0)
+        .filter(|(_, d)| !d.is_empty())
         .map(|(i, d)| {
             let expires = (d.expires_len() * EXPIRE_ENTRY) as u64;
             (i, (d.heap_bytes() as u64).saturating_sub(expires), expires)
