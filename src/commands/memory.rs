@@ -10,13 +10,13 @@
 //! LOLWUT ends with the same final line as Redis (`Redis ver. 7.0.15`), which
 //! is all clients parse; versions 5 and 6 draw our own small pictures.
 
-use super::server::{allocator_stats, ratio, reply_help, MemoryReport};
+use super::server::{ratio, reply_help, MemoryReport};
 use super::table::{
     Acl, Arg, ArgFlags, ArgType, Args, CommandSpec, Flags, Group, KeyFlags, Keys, ARG, BASE,
 };
 use super::Ctx;
 use crate::error::{err, CmdError, CmdResult, NOT_INTEGER, SYNTAX};
-use crate::keyspace::small_bytes::SmallBytes;
+use crate::keyspace::small_bytes::{SmallBytes, INLINE_CAP};
 use crate::keyspace::value::Value;
 use crate::util::numbers::parse_i64;
 
@@ -32,11 +32,7 @@ const ENTRY_BOOKKEEPING: usize = 16;
 /// bytes when they do not fit inline, and the value's heap part.
 pub fn key_usage(key: &[u8], v: &Value) -> usize {
     let header = std::mem::size_of::<SmallBytes>() + std::mem::size_of::<Value>();
-    let key_heap = if key.len() > std::mem::size_of::<SmallBytes>() - 2 {
-        key.len()
-    } else {
-        0
-    };
+    let key_heap = if key.len() > INLINE_CAP { key.len() } else { 0 };
     header + ENTRY_BOOKKEEPING + key_heap + v.heap_size()
 }
 
@@ -284,7 +280,6 @@ fn memory_purge(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     unsafe {
         libc::malloc_trim(0);
     }
-    let _ = allocator_stats();
     ctx.out.ok();
     Ok(())
 }
