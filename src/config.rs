@@ -353,8 +353,13 @@ fn get_obuf_limits(c: &Config) -> String {
 }
 
 fn set_obuf_limits(c: &mut Config, v: &str) -> Result<(), String> {
-    let words: Vec<&str> = v.split_whitespace().collect();
-    if words.is_empty() || !words.len().is_multiple_of(4) {
+    // Words are split on single spaces, as Redis does (so stray spaces make
+    // the count wrong); an empty value changes nothing.
+    if v.is_empty() {
+        return Ok(());
+    }
+    let words: Vec<&str> = v.split(' ').collect();
+    if !words.len().is_multiple_of(4) {
         return Err("Wrong number of arguments in buffer limit configuration.".into());
     }
     let mut limits = c.client_output_buffer_limit;
@@ -497,6 +502,10 @@ pub enum Kind {
     Defrag,
     /// `tls-port`: only 0 (ferrodis has no TLS listener).
     TlsPort,
+    /// `tls-cluster`, `tls-replication`: only `no` (no TLS).
+    TlsBool,
+    /// `cluster-announce-hostname`: letters, digits, `-` and `.` (or empty).
+    Hostname,
     /// `proc-title-template`: `{name}` variables Redis knows.
     ProcTitle,
     /// `unixsocketperm`: an octal permission mask.
@@ -507,9 +516,14 @@ pub enum Kind {
     Percentiles,
     /// `maxmemory-clients`: a memory size or `N%`.
     MemOrPercent,
+    /// `repl-backlog-size`: a memory size, raised to the 16 KiB minimum.
+    Backlog,
     /// `oom-score-adj-values`: three integers in -2000..=2000.
     OomValues,
 }
+
+/// What Redis answers when TLS cannot be set up (ferrodis has no TLS).
+const TLS_UNAVAILABLE: &str = "Unable to update TLS configuration. Check server logs.";
 
 /// C's strtod for one whole word (decimal, exponent, `inf`, `nan`, and
 /// `0x` hexadecimal integers); None unless the whole word is a number.
@@ -575,8 +589,17 @@ fn check_mem_or_percent(v: &str) -> Result<String, String> {
         }
         return Ok(if n == 0 { "0".into() } else { format!("{n}%") });
     }
-    let n = parse_memory(v).ok_or(BAD)?;
-    Ok((n as i64).max(0).to_string())
+    // Redis keeps a percentage as a negative number in the same signed
+    // field, so a size that wraps negative reads back as a percentage.
+    let n = parse_memory(v).ok_or(BAD)? as i64;
+    if n < 0 {
+        let pct = -i128::from(n);
+        if pct > 100 {
+            return Err("percentage argument must be less or equal to 100".into());
+        }
+        return Ok(format!("{pct}%"));
+    }
+    Ok(n.to_string())
 }
 
 fn check_oom_values(v: &str) -> Result<String, String> {
@@ -667,9 +690,28 @@ impl Kind {
             Kind::TlsPort => {
                 let n = parse_int(v, 0, 65535)?;
                 if n != 0 {
-                    return Err("Unable to update TLS configuration. Check server logs.".into());
+                    return Err(TLS_UNAVAILABLE.into());
                 }
                 Ok("0".into())
+            }
+            Kind::TlsBool => {
+                if parse_bool(v)? {
+                    Err(TLS_UNAVAILABLE.into())
+                } else {
+                    Ok("no".into())
+                }
+            }
+            Kind::Hostname => {
+                if v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+                {
+                    Ok(v.to_string())
+                } else {
+                    Err(
+                        "Hostnames may only contain alphanumeric characters, hyphens or dots"
+                            .into(),
+                    )
+                }
             }
             Kind::ProcTitle => check_proc_title(v),
             Kind::Octal => match i64::from_str_radix(v, 8) {
@@ -685,6 +727,7 @@ impl Kind {
             }
             Kind::Percentiles => check_percentiles(v),
             Kind::MemOrPercent => check_mem_or_percent(v),
+            Kind::Backlog => parse_mem(v, 1, i64::MAX).map(|n| n.max(16 * 1024).to_string()),
             Kind::OomValues => check_oom_values(v),
         }
     }
@@ -1061,7 +1104,7 @@ pub static PARAMS: &[Param] = &[
         Kind::Int(0, 65535),
         "0"
     ),
-    stored!("cluster-announce-hostname", None, true, Kind::Str, ""),
+    stored!("cluster-announce-hostname", None, true, Kind::Hostname, ""),
     stored!("cluster-announce-ip", None, true, Kind::Str, ""),
     stored!(
         "cluster-announce-port",
@@ -1220,13 +1263,7 @@ pub static PARAMS: &[Param] = &[
     ),
     stored!("rdb-del-sync-files", None, true, Kind::Bool, "no"),
     stored!("rdb-save-incremental-fsync", None, true, Kind::Bool, "yes"),
-    stored!(
-        "repl-backlog-size",
-        None,
-        true,
-        Kind::Mem(1, i64::MAX),
-        "1048576"
-    ),
+    stored!("repl-backlog-size", None, true, Kind::Backlog, "1048576"),
     stored!(
         "repl-backlog-ttl",
         None,
@@ -1388,14 +1425,14 @@ pub static PARAMS: &[Param] = &[
     stored!("tls-client-cert-file", None, true, Kind::Str, ""),
     stored!("tls-client-key-file", None, true, Kind::Str, ""),
     stored!("tls-client-key-file-pass", None, true, Kind::Str, ""),
-    stored!("tls-cluster", None, true, Kind::Bool, "no"),
+    stored!("tls-cluster", None, true, Kind::TlsBool, "no"),
     stored!("tls-dh-params-file", None, true, Kind::Str, ""),
     stored!("tls-key-file", None, true, Kind::Str, ""),
     stored!("tls-key-file-pass", None, true, Kind::Str, ""),
     stored!("tls-port", None, true, Kind::TlsPort, "0"),
     stored!("tls-prefer-server-ciphers", None, true, Kind::Bool, "no"),
     stored!("tls-protocols", None, true, Kind::Str, ""),
-    stored!("tls-replication", None, true, Kind::Bool, "no"),
+    stored!("tls-replication", None, true, Kind::TlsBool, "no"),
     stored!(
         "tls-session-cache-size",
         None,
