@@ -14,6 +14,12 @@
 //! and a fixed base (`BASE_OVERHEAD`). `used_memory_rss` is the resident set
 //! read from /proc/self/statm.
 //!
+//! SHUTDOWN: there is no persistence yet, so nothing is ever saved. An
+//! explicit SAVE is refused with the error Redis gives when its final save
+//! fails (`ERR Errors trying to SHUTDOWN. Check logs.`) and the server keeps
+//! running; SAVE FORCE, NOSAVE and a plain SHUTDOWN stop at once (a plain
+//! SHUTDOWN with save points configured logs that nothing was saved).
+//!
 //! CONFIG works on the parameter table of `config.rs`; CONFIG SET is atomic:
 //! every value is applied to a copy of the configuration, which replaces the
 //! live one only if all succeeded. The event loop reads `srv.config` on every
