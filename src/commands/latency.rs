@@ -272,10 +272,11 @@ fn latency_histogram(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// INFO `latencystats`: `latency_percentiles_usec_<cmd>:p50=..,p99=..,p99.9=..`
 /// for every command called since start (or CONFIG RESETSTAT).
 pub fn info_section(ctx: &Ctx, s: &mut String) {
-    /// latency-tracking-info-percentiles (Redis's default; the parameter is
-    /// not configurable here yet).
-    const PERCENTILES: &[f64] = &[50.0, 99.0, 99.9];
     s.push_str("# Latencystats\r\n");
+    if !ctx.srv.config.latency_tracking {
+        return;
+    }
+    let percentiles = ctx.srv.config.latency_percentiles();
     let reg = Registry::get();
     for (idx, entry) in reg.all.iter().enumerate() {
         if ctx.srv.cmd_stats.get(idx).map_or(0, |st| st.calls) == 0 {
@@ -288,7 +289,7 @@ pub fn info_section(ctx: &Ctx, s: &mut String) {
             continue;
         }
         let _ = write!(s, "latency_percentiles_usec_{}:", entry.full_name);
-        for (i, p) in PERCENTILES.iter().enumerate() {
+        for (i, p) in percentiles.iter().enumerate() {
             if i > 0 {
                 s.push(',');
             }

@@ -13,6 +13,7 @@ pub mod command_info;
 pub mod connection;
 pub mod keys;
 pub mod latency;
+pub mod memory;
 pub mod server;
 pub mod slowlog;
 pub mod strings;
@@ -90,6 +91,7 @@ const TABLES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     client::COMMANDS,
     server::COMMANDS,
+    memory::COMMANDS,
     command_info::COMMANDS,
     slowlog::COMMANDS,
     latency::COMMANDS,

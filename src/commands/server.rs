@@ -14,6 +14,12 @@
 //! and a fixed base (`BASE_OVERHEAD`). `used_memory_rss` is the resident set
 //! read from /proc/self/statm.
 //!
+//! SHUTDOWN: there is no persistence yet, so nothing is ever saved. An
+//! explicit SAVE is refused with the error Redis gives when its final save
+//! fails (`ERR Errors trying to SHUTDOWN. Check logs.`) and the server keeps
+//! running; SAVE FORCE, NOSAVE and a plain SHUTDOWN stop at once (a plain
+//! SHUTDOWN with save points configured logs that nothing was saved).
+//!
 //! CONFIG works on the parameter table of `config.rs`; CONFIG SET is atomic:
 //! every value is applied to a copy of the configuration, which replaces the
 //! live one only if all succeeded. The event loop reads `srv.config` on every
@@ -129,13 +135,17 @@ fn lastsave(ctx: &mut Ctx, _args: &Args) -> CmdResult {
 
 fn shutdown(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let (mut save, mut nosave, mut abort, mut other) = (false, false, false, false);
+    let mut force = false;
     for i in 1..args.len() {
         if args.is(i, "nosave") {
             nosave = true;
         } else if args.is(i, "save") {
             save = true;
-        } else if args.is(i, "now") || args.is(i, "force") {
+        } else if args.is(i, "now") {
             other = true;
+        } else if args.is(i, "force") {
+            other = true;
+            force = true;
         } else if args.is(i, "abort") {
             abort = true;
         } else {
@@ -149,8 +159,21 @@ fn shutdown(ctx: &mut Ctx, args: &Args) -> CmdResult {
         // A shutdown here is never left pending: it happens at once.
         return err("ERR No shutdown in progress.");
     }
-    // There is nothing to save yet (no RDB/AOF); SAVE is accepted as a no-op.
     log::warn!("User requested shutdown...");
+    // Persistence does not exist yet. An explicit SAVE cannot be honoured, so
+    // it fails the way Redis fails when its final save fails (FORCE goes on
+    // regardless, as in Redis). A plain SHUTDOWN with save points configured
+    // would save in Redis; here it stops without saving, and says so.
+    if save && !force {
+        log::warn!("SHUTDOWN SAVE: ferrodis cannot save the dataset (no persistence yet)");
+        log::warn!("Errors trying to shut down the server. Check the logs for more information.");
+        return err("ERR Errors trying to SHUTDOWN. Check logs.");
+    }
+    if !nosave && !ctx.srv.config.save.is_empty() {
+        log::warn!(
+            "Save points are configured but ferrodis has no persistence: the dataset is not saved"
+        );
+    }
     ctx.srv.shutdown = true;
     Ok(())
 }
@@ -422,17 +445,17 @@ fn total_system_memory() -> u64 {
     }
 }
 
-/// The memory figures of INFO memory, gathered once per INFO call.
-struct MemoryReport {
-    used: u64,
-    rss: u64,
-    active: u64,
-    clients: u64,
-    overhead: u64,
+/// The memory figures of INFO memory (and MEMORY STATS), gathered once per call.
+pub struct MemoryReport {
+    pub used: u64,
+    pub rss: u64,
+    pub active: u64,
+    pub clients: u64,
+    pub overhead: u64,
 }
 
 impl MemoryReport {
-    fn collect(ctx: &Ctx) -> MemoryReport {
+    pub fn collect(ctx: &Ctx) -> MemoryReport {
         let clients: u64 = ctx
             .clients
             .iter()
@@ -458,7 +481,7 @@ impl MemoryReport {
     }
 }
 
-fn ratio(a: u64, b: u64) -> f64 {
+pub fn ratio(a: u64, b: u64) -> f64 {
     if b == 0 {
         0.0
     } else {
@@ -820,9 +843,17 @@ fn config_get(ctx: &mut Ctx, args: &Args) -> CmdResult {
     Ok(())
 }
 
-/// Parameters CONFIG SET refuses unless enable-protected-configs allows it
-/// (this server keeps that option at its default, `no`).
+/// Parameters CONFIG SET refuses unless enable-protected-configs allows it.
 const PROTECTED_PARAMS: &[&str] = &["dir", "dbfilename"];
+
+fn protected_allowed(ctx: &mut Ctx) -> bool {
+    let setting = ctx
+        .srv
+        .config
+        .value_of("enable-protected-configs")
+        .unwrap_or_default();
+    allowed_by(ctx, &setting)
+}
 
 fn set_failed(name: &str, why: &str) -> CmdError {
     CmdError::from(format!(
@@ -848,7 +879,7 @@ fn config_set(ctx: &mut Ctx, args: &Args) -> CmdResult {
         if !p.mutable {
             return Err(set_failed(&name, "can't set immutable config"));
         }
-        if PROTECTED_PARAMS.contains(&p.name) {
+        if PROTECTED_PARAMS.contains(&p.name) && !protected_allowed(ctx) {
             return Err(set_failed(&name, "can't set protected config"));
         }
         if pairs.iter().any(|(n, _, _)| n.eq_ignore_ascii_case(&name)) {
@@ -1087,7 +1118,13 @@ const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-de
 
 /// enable-debug-command: `yes` allows everyone, `local` loopback clients only.
 fn debug_allowed(ctx: &mut Ctx) -> bool {
-    match ctx.srv.config.enable_debug_command.as_str() {
+    let setting = ctx.srv.config.enable_debug_command.clone();
+    allowed_by(ctx, &setting)
+}
+
+/// An `enable-*` setting (`no`, `yes`, `local`) applied to the calling client.
+fn allowed_by(ctx: &mut Ctx, setting: &str) -> bool {
+    match setting {
         "yes" => true,
         "local" => {
             let ip = ctx.client().addr.ip();
@@ -1188,6 +1225,12 @@ fn debug(ctx: &mut Ctx, args: &Args) -> CmdResult {
             }
             Ok(())
         }
+        (b"stringmatch-test", 2) => {
+            stringmatch_test();
+            ctx.out
+                .status("Apparently Redis did not crash: test passed");
+            Ok(())
+        }
         (b"log", 3) => {
             log::warn!("DEBUG LOG: {}", String::from_utf8_lossy(args.get(2)));
             ctx.out.ok();
@@ -1197,6 +1240,32 @@ fn debug(ctx: &mut Ctx, args: &Args) -> CmdResult {
             "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
             String::from_utf8_lossy(args.get(1))
         ))),
+    }
+}
+
+/// DEBUG STRINGMATCH-TEST: matches random patterns against random strings,
+/// which only checks that the glob matcher neither panics nor loops.
+fn stringmatch_test() {
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15 ^ unix_us() as u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    const ALPHABET: &[u8] = b"ab*?[]^-\\";
+    let mut pat = Vec::new();
+    let mut text = Vec::new();
+    for _ in 0..20_000 {
+        pat.clear();
+        text.clear();
+        for _ in 0..next() % 32 {
+            pat.push(ALPHABET[(next() % ALPHABET.len() as u64) as usize]);
+        }
+        for _ in 0..next() % 32 {
+            text.push(ALPHABET[(next() % ALPHABET.len() as u64) as usize]);
+        }
+        let _ = crate::util::glob::glob_match(&pat, &text, next() % 2 == 0);
     }
 }
 
@@ -1223,6 +1292,8 @@ fn debug_help(ctx: &mut Ctx) -> CmdResult {
             "    Turn the background expiry of keys off (0) or on (1).",
             "SLEEP <seconds>",
             "    Block the server for <seconds> (decimals allowed).",
+            "STRINGMATCH-TEST",
+            "    Run the glob pattern matcher on random inputs (it must not crash).",
         ],
     );
     Ok(())

@@ -22,9 +22,10 @@ use crate::util::numbers::parse_i64;
 pub fn record(ctx: &mut Ctx, idx: usize, args: &Args, usec: u64, end: Instant) {
     let srv = &mut *ctx.srv;
     let spec = Registry::get().all[idx].spec;
-    if let Some(slot) = srv.cmd_latency.get_mut(idx) {
-        let h = slot.get_or_insert_with(Box::default);
-        h.record_usec(usec);
+    if srv.config.latency_tracking {
+        if let Some(slot) = srv.cmd_latency.get_mut(idx) {
+            slot.get_or_insert_with(Box::default).record_usec(usec);
+        }
     }
     let threshold = srv.config.latency_monitor_threshold;
     let ms = usec / 1000;

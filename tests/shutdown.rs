@@ -1,0 +1,105 @@
+//! SHUTDOWN for real: the process exits with status 0 and the client sees its
+//! connection closed. SHUTDOWN SAVE cannot save (no persistence yet): it is
+//! refused and the server keeps running, unless FORCE is given.
+
+mod support;
+
+use std::io::ErrorKind;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use support::server::{free_port, TempDir};
+use support::{Conn, Reply};
+
+/// A spawned ferrodis, killed (and reaped) on drop if still running.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_none() {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
+/// Spawns ferrodis on a free port and returns it with a connected client.
+fn spawn(dir: &TempDir) -> (Proc, Conn) {
+    let port = free_port().expect("free port").to_string();
+    let child = Command::new(env!("CARGO_BIN_EXE_ferrodis"))
+        .args(["--port", &port, "--bind", "127.0.0.1", "--save", ""])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn ferrodis");
+    let child = Proc(child);
+    let addr = format!("127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(mut c) = Conn::connect(&addr) {
+            if c.send(&["PING"]).is_ok() && c.read_reply().is_ok() {
+                return (child, c);
+            }
+        }
+        assert!(Instant::now() < deadline, "ferrodis did not start");
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Waits (at most 10 s) for the process to exit.
+fn wait_exit(child: &mut Proc) -> ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.0.try_wait().expect("try_wait") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            panic!("ferrodis did not exit after SHUTDOWN");
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn assert_closed(c: &mut Conn) {
+    match c.read_reply() {
+        Err(e) => assert!(
+            matches!(
+                e.kind(),
+                ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset
+            ),
+            "unexpected error {e}"
+        ),
+        Ok(r) => panic!("expected the connection closed, got {r:?}"),
+    }
+}
+
+#[test]
+fn shutdown_nosave_exits_zero_and_closes_the_connection() {
+    let dir = TempDir::new("shutdown");
+    let (mut child, mut c) = spawn(&dir);
+    c.send(&["SET", "k", "v"]).unwrap();
+    assert_eq!(c.read_reply().unwrap(), Reply::ok());
+    c.send(&["SHUTDOWN", "NOSAVE"]).unwrap();
+    assert_closed(&mut c);
+    assert!(wait_exit(&mut child).success());
+}
+
+#[test]
+fn shutdown_save_is_refused_without_persistence_unless_forced() {
+    let dir = TempDir::new("shutdown-save");
+    let (mut child, mut c) = spawn(&dir);
+    c.send(&["SHUTDOWN", "SAVE"]).unwrap();
+    assert_eq!(
+        c.read_reply().unwrap(),
+        Reply::error("ERR Errors trying to SHUTDOWN. Check logs.")
+    );
+    c.send(&["PING"]).unwrap();
+    assert_eq!(c.read_reply().unwrap(), Reply::status("PONG"));
+    assert!(child.0.try_wait().unwrap().is_none(), "still running");
+    c.send(&["SHUTDOWN", "SAVE", "FORCE"]).unwrap();
+    assert_closed(&mut c);
+    assert!(wait_exit(&mut child).success());
+}
