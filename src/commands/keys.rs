@@ -23,7 +23,7 @@ use crate::error::{
     err, invalid_expire, CmdError, CmdResult, DB_INDEX_RANGE, NOT_INTEGER, NO_SUCH_KEY,
     SAME_OBJECT, SYNTAX,
 };
-use crate::keyspace::db::{lru_clock, Db, LFU_INIT_VAL};
+use crate::keyspace::db::{idle_secs, Db, LFU_INIT_VAL};
 use crate::keyspace::dict::EntryId;
 use crate::protocol::reply::ReplyBuf;
 use crate::util::glob::glob_match;
@@ -535,9 +535,6 @@ fn copy(ctx: &mut Ctx, args: &Args) -> CmdResult {
 // OBJECT
 // ---------------------------------------------------------------------------
 
-/// The LRU clock's range (24 bits), for idle times across its wrap-around.
-const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
-
 fn lfu_policy(ctx: &Ctx) -> bool {
     ctx.srv.config.maxmemory_policy.ends_with("-lfu")
 }
@@ -578,13 +575,7 @@ fn object_idletime(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if lfu_policy(ctx) {
         return err("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
     }
-    let clock = lru_clock(ctx.now);
-    let lru = ctx.db().lru(id);
-    let idle = if clock >= lru {
-        clock - lru
-    } else {
-        LRU_CLOCK_MAX - lru + clock
-    };
+    let idle = idle_secs(ctx.db().lru(id), ctx.now);
     ctx.out.int(i64::from(idle));
     Ok(())
 }

@@ -34,7 +34,7 @@ use super::table::{
 use super::{Ctx, Registry};
 use crate::config::{find_param, Config, PARAMS};
 use crate::error::{err, CmdError, CmdResult, DB_INDEX_RANGE, SYNTAX};
-use crate::keyspace::db::lru_clock;
+use crate::keyspace::db::{idle_secs, lru_clock};
 use crate::keyspace::value::Value;
 use crate::protocol::reply::ReplyBuf;
 use crate::server::{unix_ms, unix_us, CmdStat, ServerState, Stats};
@@ -908,6 +908,7 @@ fn config_set(ctx: &mut Ctx, args: &Args) -> CmdResult {
         }
     }
     ctx.srv.config = new;
+    ctx.srv.apply_config();
     ctx.out.ok();
     Ok(())
 }
@@ -1188,10 +1189,12 @@ fn debug(ctx: &mut Ctx, args: &Args) -> CmdResult {
         (b"populate", 3..=5) => debug_populate(ctx, args),
         (b"sleep", 3) => {
             let secs = strtod(args.get(2));
-            if secs > 0.0 {
-                let d = std::time::Duration::try_from_secs_f64(secs)
-                    .unwrap_or(std::time::Duration::MAX);
-                std::thread::sleep(d);
+            // Redis turns the seconds into a 64-bit count of microseconds; a
+            // value that does not fit (inf, 1e300) makes its sleep fail at
+            // once, so it replies OK without sleeping, and so do we.
+            let usec = secs * 1e6;
+            if usec > 0.0 && usec < i64::MAX as f64 {
+                std::thread::sleep(std::time::Duration::from_micros(usec as u64));
             }
             ctx.out.ok();
             Ok(())
@@ -1386,12 +1389,7 @@ fn debug_object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     let mut tmp = [0u8; 24];
     let serialized = v.as_bytes(&mut tmp).map_or(0, rdb_string_size);
     let lru = db.lru(id);
-    let clock = lru_clock(now);
-    let idle = if clock >= lru {
-        clock - lru
-    } else {
-        clock + (1 << 24) - lru
-    };
+    let idle = idle_secs(lru, now);
     let line = format!(
         "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         v as *const Value,

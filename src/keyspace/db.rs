@@ -33,6 +33,17 @@ pub fn lru_clock(now_ms: i64) -> u32 {
     ((now_ms / 1000) as u32) & LRU_MASK
 }
 
+/// Seconds since an entry's LRU stamp `lru` at `now_ms`, across a wrap of the
+/// 24-bit clock computed as Redis does (OBJECT IDLETIME, DEBUG OBJECT).
+pub fn idle_secs(lru: u32, now_ms: i64) -> u32 {
+    let clock = lru_clock(now_ms);
+    if clock >= lru {
+        clock - lru
+    } else {
+        LRU_MASK - lru + clock
+    }
+}
+
 pub struct Db {
     pub id: usize,
     dict: Dict<SmallBytes, Value>,
@@ -223,6 +234,11 @@ impl Db {
         });
     }
 
+    /// The LFU settings in force: (log factor, decay minutes).
+    pub fn lfu_params(&self) -> Option<(u32, u32)> {
+        self.lfu.as_ref().map(|p| (p.log_factor, p.decay_minutes))
+    }
+
     /// Whether the database keeps LFU counters instead of LRU stamps.
     pub fn tracks_lfu(&self) -> bool {
         self.lfu.is_some()
@@ -250,7 +266,9 @@ impl Db {
     /// Sets a key to a value (SET semantics): overwrites any value; the TTL is
     /// cleared unless `keep_ttl`.
     pub fn set(&mut self, key: &[u8], val: Value, keep_ttl: bool, now: i64) -> EntryId {
-        if let Some(id) = self.dict.find(key) {
+        // An expired key is deleted (and counted) first, so KEEPTTL cannot
+        // keep a TTL that has passed and MSET counts it as Redis does.
+        if let Some(id) = self.find(key, now) {
             *self.dict.value_mut(id) = val;
             let m = self.dict.meta(id);
             if !keep_ttl && m & META_EXPIRE != 0 {

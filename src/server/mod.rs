@@ -96,7 +96,7 @@ impl ServerState {
     pub fn new(config: Config, ncommands: usize) -> Self {
         let dbs = (0..config.databases).map(Db::new).collect();
         let now = unix_ms();
-        ServerState {
+        let mut srv = ServerState {
             dbs,
             port: config.port,
             config,
@@ -123,6 +123,30 @@ impl ServerState {
             slowlog: latency::SlowLog::default(),
             latency: latency::LatencyMonitor::default(),
             cmd_latency: (0..ncommands).map(|_| None).collect(),
+        };
+        srv.apply_config();
+        srv
+    }
+
+    /// Applies the settings that live outside `config` (at start and after
+    /// CONFIG SET): an `*-lfu` maxmemory-policy makes the databases keep LFU
+    /// counters (OBJECT FREQ) with lfu-log-factor and lfu-decay-time.
+    pub fn apply_config(&mut self) {
+        let num = |name: &str, default: u32| {
+            self.config
+                .value_of(name)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default)
+        };
+        let lfu = self
+            .config
+            .maxmemory_policy
+            .ends_with("-lfu")
+            .then(|| (num("lfu-log-factor", 10), num("lfu-decay-time", 1)));
+        for db in self.dbs.iter_mut() {
+            if db.lfu_params() != lfu {
+                db.set_lfu(lfu);
+            }
         }
     }
 
