@@ -9,33 +9,66 @@
 
 use std::borrow::Cow;
 
-/// A command's failure: the error reply text without the leading `-`.
+/// A command's failure: the error reply text without the leading `-`. Bytes,
+/// not `str`: errors echo client arguments, which Redis repeats byte for byte.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CmdError(pub Cow<'static, str>);
+pub struct CmdError(pub Cow<'static, [u8]>);
 
 pub type CmdResult = Result<(), CmdError>;
 
 impl CmdError {
-    pub fn text(&self) -> &str {
+    /// The reply text, as sent.
+    pub fn bytes(&self) -> &[u8] {
         &self.0
     }
 
+    /// The reply text for display (invalid UTF-8 replaced).
+    pub fn text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.0)
+    }
+
     /// The error code: the first word (`ERR`, `WRONGTYPE`, ...).
-    pub fn code(&self) -> &str {
-        self.0.split(' ').next().unwrap_or("ERR")
+    pub fn code(&self) -> Cow<'_, str> {
+        let word = self.0.split(|&b| b == b' ').next().unwrap_or(b"ERR");
+        String::from_utf8_lossy(word)
+    }
+
+    /// `<before><arg><after>`, the argument echoed as the client sent it.
+    pub fn quoting(before: &str, arg: &[u8], after: &str) -> CmdError {
+        let mut v = Vec::with_capacity(before.len() + arg.len() + after.len());
+        v.extend_from_slice(before.as_bytes());
+        v.extend_from_slice(arg);
+        v.extend_from_slice(after.as_bytes());
+        CmdError(Cow::Owned(v))
     }
 }
 
 impl From<&'static str> for CmdError {
     fn from(s: &'static str) -> Self {
-        CmdError(Cow::Borrowed(s))
+        CmdError(Cow::Borrowed(s.as_bytes()))
     }
 }
 
 impl From<String> for CmdError {
     fn from(s: String) -> Self {
-        CmdError(Cow::Owned(s))
+        CmdError(Cow::Owned(s.into_bytes()))
     }
+}
+
+impl From<Vec<u8>> for CmdError {
+    fn from(v: Vec<u8>) -> Self {
+        CmdError(Cow::Owned(v))
+    }
+}
+
+/// `ERR unknown subcommand or wrong number of arguments for 'sub'. Try X HELP.`:
+/// a known container got a subcommand it cannot parse with those arguments.
+pub fn bad_subcommand(container: &str, sub: &[u8]) -> CmdError {
+    CmdError::quoting(
+        "ERR unknown subcommand or wrong number of arguments for '",
+        sub,
+        &format!("'. Try {container} HELP."),
+    )
 }
 
 pub const SYNTAX: &str = "ERR syntax error";

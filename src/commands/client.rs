@@ -44,12 +44,7 @@ fn parse_type(b: &[u8]) -> Result<ClientType, CmdError> {
         b"slave" | b"replica" => ClientType::Replica,
         b"master" => ClientType::Master,
         b"pubsub" => ClientType::Pubsub,
-        _ => {
-            return Err(CmdError::from(format!(
-                "ERR Unknown client type '{}'",
-                String::from_utf8_lossy(b)
-            )))
-        }
+        _ => return Err(CmdError::quoting("ERR Unknown client type '", b, "'")),
     };
     Ok(t)
 }
@@ -234,10 +229,7 @@ impl KillFilter {
             } else if args.is(i, "user") {
                 // Only the default user exists, and every client is it.
                 if v != b"default" {
-                    return Err(CmdError::from(format!(
-                        "ERR No such user '{}'",
-                        String::from_utf8_lossy(v)
-                    )));
+                    return Err(CmdError::quoting("ERR No such user '", v, "'"));
                 }
             } else if args.is(i, "skipme") {
                 if v.eq_ignore_ascii_case(b"yes") {
@@ -331,10 +323,7 @@ fn client_getname(ctx: &mut Ctx, _args: &Args) -> CmdResult {
 /// Redis's answer when a subcommand gets more arguments than it parses.
 /// The subcommand is quoted as sent.
 fn too_many(args: &Args) -> CmdError {
-    CmdError::from(format!(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
-        String::from_utf8_lossy(args.get(1))
-    ))
+    crate::error::bad_subcommand("CLIENT", args.get(1))
 }
 
 fn client_pause(ctx: &mut Ctx, args: &Args) -> CmdResult {

@@ -97,10 +97,11 @@ fn hello(ctx: &mut Ctx, args: &Args) -> CmdResult {
             ctx.client().name = (!n.is_empty()).then(|| n.to_vec());
             i += 2;
         } else {
-            return Err(CmdError::from(format!(
-                "ERR Syntax error in HELLO option '{}'",
-                String::from_utf8_lossy(args.get(i))
-            )));
+            return Err(CmdError::quoting(
+                "ERR Syntax error in HELLO option '",
+                args.get(i),
+                "'",
+            ));
         }
     }
     if !ctx.client().authenticated {

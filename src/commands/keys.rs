@@ -154,10 +154,7 @@ impl ExpireCond {
             } else if args.is(i, "lt") {
                 c.lt = true;
             } else {
-                return Err(CmdError::from(format!(
-                    "ERR Unsupported option {}",
-                    String::from_utf8_lossy(a)
-                )));
+                return Err(CmdError::quoting("ERR Unsupported option ", a, ""));
             }
         }
         if c.nx && (c.xx || c.gt || c.lt) {

@@ -140,10 +140,11 @@ fn graph_text(event: &str, s: &EventSeries, now: i64) -> String {
 fn latency_graph(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let event = args.get(2);
     let Some(s) = ctx.srv.latency.get(event) else {
-        return Err(CmdError::from(format!(
-            "ERR No samples available for event '{}'",
-            String::from_utf8_lossy(event)
-        )));
+        return Err(CmdError::quoting(
+            "ERR No samples available for event '",
+            event,
+            "'",
+        ));
     };
     let text = graph_text(&String::from_utf8_lossy(event), s, ctx.now / 1000);
     ctx.out.verbatim("txt", text.as_bytes());

@@ -162,28 +162,30 @@ impl Registry {
 }
 
 /// Redis's rendering of an argument in an error message: at most `max` bytes,
-/// newlines replaced by spaces (the reply writer does that too).
-fn shown(b: &[u8], max: usize) -> String {
-    String::from_utf8_lossy(&b[..b.len().min(max)]).into_owned()
+/// as sent (the reply writer turns newlines into spaces).
+fn shown(b: &[u8], max: usize) -> &[u8] {
+    &b[..b.len().min(max)]
 }
 
 /// `-ERR unknown command 'foo', with args beginning with: 'a' 'b' `.
 fn unknown_command(args: &Args) -> CmdError {
-    let mut rest = String::new();
+    let mut rest: Vec<u8> = Vec::new();
     for a in args.iter_from(1) {
         if rest.len() >= 128 {
             break;
         }
         let room = 128 - rest.len();
-        rest.push('\'');
-        rest.push_str(&shown(a, room));
-        rest.push_str("' ");
+        rest.push(b'\'');
+        rest.extend_from_slice(shown(a, room));
+        rest.extend_from_slice(b"' ");
     }
-    CmdError::from(format!(
-        "ERR unknown command '{}', with args beginning with: {}",
+    let mut e = CmdError::quoting(
+        "ERR unknown command '",
         shown(args.get(0), 128),
-        rest
-    ))
+        "', with args beginning with: ",
+    );
+    e.0.to_mut().extend_from_slice(&rest);
+    e
 }
 
 /// Checks arity: N exactly, or at least -N.
@@ -219,12 +221,12 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
         match reg.find_sub(idx, args.get(1)) {
             Some(s) => idx = s,
             None => {
-                let e = format!(
-                    "ERR unknown subcommand '{}'. Try {} HELP.",
+                let e = CmdError::quoting(
+                    "ERR unknown subcommand '",
                     shown(args.get(1), 128),
-                    top.name.to_ascii_uppercase()
+                    &format!("'. Try {} HELP.", top.name.to_ascii_uppercase()),
                 );
-                reject(ctx, Some(idx), CmdError::from(e));
+                reject(ctx, Some(idx), e);
                 return start;
             }
         }
@@ -261,7 +263,7 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
     if let Err(e) = result {
         ctx.srv.cmd_stats[idx].failed += 1;
         count_error(ctx, &e);
-        ctx.out.error(e.text());
+        ctx.out.error_bytes(e.bytes());
     }
     // MONITOR feed: after the call, as Redis (the database shown is the one
     // selected after the command, and the caller's reply comes first).
@@ -274,7 +276,7 @@ fn reject(ctx: &mut Ctx, idx: Option<usize>, e: CmdError) {
         ctx.srv.cmd_stats[i].rejected += 1;
     }
     count_error(ctx, &e);
-    ctx.out.error(e.text());
+    ctx.out.error_bytes(e.bytes());
 }
 
 fn count_error(ctx: &mut Ctx, e: &CmdError) {

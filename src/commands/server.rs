@@ -1239,10 +1239,7 @@ fn debug(ctx: &mut Ctx, args: &Args) -> CmdResult {
             ctx.out.ok();
             Ok(())
         }
-        _ => Err(CmdError::from(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
-            String::from_utf8_lossy(args.get(1))
-        ))),
+        _ => Err(crate::error::bad_subcommand("DEBUG", args.get(1))),
     }
 }
 

@@ -123,10 +123,7 @@ const COUNT_RANGE: &str = "ERR count should be greater than or equal to -1";
 
 fn slowlog_get(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if args.len() > 3 {
-        return Err(CmdError::from(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try SLOWLOG HELP.",
-            String::from_utf8_lossy(args.get(1))
-        )));
+        return Err(crate::error::bad_subcommand("SLOWLOG", args.get(1)));
     }
     let mut count: usize = 10;
     if args.len() == 3 {

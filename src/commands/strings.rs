@@ -1533,7 +1533,7 @@ mod tests {
         let r = h(&mut ctx, &args);
         let dirty = ctx.dirty;
         if let Err(e) = r {
-            out.error(e.text());
+            out.error_bytes(e.bytes());
         }
         (out.buf, dirty)
     }

@@ -56,7 +56,7 @@ pub enum Parsed {
     /// More bytes are needed.
     Incomplete,
     /// Garbage: reply `-ERR Protocol error: <msg>` and close the connection.
-    Error(String),
+    Error(Vec<u8>),
 }
 
 impl Default for ParseState {
@@ -206,7 +206,11 @@ impl ParseState {
                     return self.pause(pos);
                 }
                 if buf[pos] != b'$' {
-                    return Parsed::Error(format!("expected '$', got '{}'", char::from(buf[pos])));
+                    // The offending byte is echoed as sent, as Redis does.
+                    let mut msg = b"expected '$', got '".to_vec();
+                    msg.push(buf[pos]);
+                    msg.push(b'\'');
+                    return Parsed::Error(msg);
                 }
                 match parse_len(&buf[pos + 1..cr]) {
                     Some(n) if n >= 0 && n <= max_bulk => {
@@ -238,7 +242,7 @@ impl ParseState {
 }
 
 fn proto_err(msg: &str) -> Parsed {
-    Parsed::Error(msg.to_string())
+    Parsed::Error(msg.as_bytes().to_vec())
 }
 
 /// Position of `needle` in `hay`.

@@ -60,8 +60,13 @@ impl ReplyBuf {
     /// `-text` error reply; `text` starts with the error code (`ERR ...`).
     /// Newlines in the text are replaced by spaces so the reply stays one line.
     pub fn error(&mut self, s: &str) {
+        self.error_bytes(s.as_bytes());
+    }
+
+    /// An error whose text may hold any bytes (arguments echoed as sent).
+    pub fn error_bytes(&mut self, s: &[u8]) {
         self.buf.push(b'-');
-        for &b in s.as_bytes() {
+        for &b in s {
             self.buf
                 .push(if b == b'\r' || b == b'\n' { b' ' } else { b });
         }

@@ -422,9 +422,14 @@ impl EventLoop {
                 }
                 Parsed::Incomplete => break,
                 Parsed::Error(msg) => {
-                    log::debug!("Protocol error ({msg}) from client {cid}");
+                    log::debug!(
+                        "Protocol error ({}) from client {cid}",
+                        String::from_utf8_lossy(&msg)
+                    );
                     if !self.clients[cid].replies_dropped() {
-                        out.error(&format!("ERR Protocol error: {msg}"));
+                        let mut text = b"ERR Protocol error: ".to_vec();
+                        text.extend_from_slice(&msg);
+                        out.error_bytes(&text);
                     }
                     self.clients[cid].close = Some(CloseReason::AfterReply);
                     break;
