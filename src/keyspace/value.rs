@@ -189,24 +189,7 @@ impl Value {
     }
 }
 
-/// Writes the decimal digits of `n` at the end of `tmp` and returns them.
-pub fn int_digits(n: i64, tmp: &mut IntBuf) -> &[u8] {
-    let mut i = tmp.len();
-    let mut u = n.unsigned_abs();
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (u % 10) as u8;
-        u /= 10;
-        if u == 0 {
-            break;
-        }
-    }
-    if n < 0 {
-        i -= 1;
-        tmp[i] = b'-';
-    }
-    &tmp[i..]
-}
+pub use crate::util::numbers::int_digits;
 
 #[cfg(test)]
 mod tests {

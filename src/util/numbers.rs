@@ -77,9 +77,14 @@ pub fn parse_u64(s: &[u8]) -> Option<u64> {
 
 /// Appends the decimal form of `v`, with no allocation beyond the vector's.
 pub fn fmt_i64(v: i64, out: &mut Vec<u8>) {
-    let mut tmp = [0u8; 20];
+    let mut tmp = [0u8; 24];
+    out.extend_from_slice(int_digits(v, &mut tmp));
+}
+
+/// Writes the decimal digits of `n` at the end of `tmp` and returns them.
+pub fn int_digits(n: i64, tmp: &mut [u8; 24]) -> &[u8] {
     let mut i = tmp.len();
-    let mut u = v.unsigned_abs();
+    let mut u = n.unsigned_abs();
     loop {
         i -= 1;
         tmp[i] = b'0' + (u % 10) as u8;
@@ -88,10 +93,11 @@ pub fn fmt_i64(v: i64, out: &mut Vec<u8>) {
             break;
         }
     }
-    if v < 0 {
-        out.push(b'-');
+    if n < 0 {
+        i -= 1;
+        tmp[i] = b'-';
     }
-    out.extend_from_slice(&tmp[i..]);
+    &tmp[i..]
 }
 
 /// Length of the decimal form of `v`.
