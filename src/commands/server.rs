@@ -344,9 +344,11 @@ fn section_server(ctx: &mut Ctx, s: &mut String) {
 fn section_clients(ctx: &mut Ctx, s: &mut String) {
     let mut max_in = 0;
     let mut max_out = 0;
+    let mut blocked = 0;
     for (_, c) in ctx.clients.iter() {
         max_in = max_in.max(c.qbuf.len());
         max_out = max_out.max(c.pending_output());
+        blocked += usize::from(c.is_blocked());
     }
     s.push_str("# Clients\r\n");
     field!(s, "connected_clients", "{}", ctx.clients.len());
@@ -354,7 +356,7 @@ fn section_clients(ctx: &mut Ctx, s: &mut String) {
     field!(s, "maxclients", "{}", ctx.srv.config.maxclients);
     field!(s, "client_recent_max_input_buffer", "{max_in}");
     field!(s, "client_recent_max_output_buffer", "{max_out}");
-    field!(s, "blocked_clients", "0");
+    field!(s, "blocked_clients", "{blocked}");
     field!(s, "tracking_clients", "0");
     field!(s, "clients_in_timeout_table", "0");
 }
