@@ -12,7 +12,7 @@
 //!   file of handlers per group: `strings.rs`, `keys.rs`, `connection.rs`,
 //!   `client.rs` (CLIENT, MONITOR), `server.rs` (INFO, CONFIG, DEBUG, FLUSH...),
 //!   `command_info.rs` (COMMAND), `slowlog.rs`, `latency.rs` (their data lives
-//!   in `server/latency.rs`).
+//!   in `server/latency.rs`), `memory.rs` (MEMORY, LOLWUT).
 //! - `keyspace/`: the databases (`db.rs`), their hash table (`dict.rs`, incremental
 //!   rehash and a resize-proof SCAN cursor), the expiry index, the value type and
 //!   the compact byte string used for keys.
