@@ -213,7 +213,17 @@ fn doctor_text(events: &[(String, EventSeries)]) -> String {
     t
 }
 
+/// DOCTOR's answer while the monitor is off (Redis says so instead of
+/// reporting; the wording is ours).
+const MONITOR_OFF: &str = "Latency monitoring is off in this server, so there is nothing to \
+diagnose. Turn it on with \"CONFIG SET latency-monitor-threshold <milliseconds>\", then ask \
+again once the server has seen some load.\n";
+
 fn latency_doctor(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    if ctx.srv.config.latency_monitor_threshold <= 0 {
+        ctx.out.verbatim("txt", MONITOR_OFF.as_bytes());
+        return Ok(());
+    }
     let text = doctor_text(&ctx.srv.latency.events);
     ctx.out.verbatim("txt", text.as_bytes());
     Ok(())
