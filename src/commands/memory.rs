@@ -19,6 +19,7 @@ use crate::error::{err, CmdError, CmdResult, NOT_INTEGER, SYNTAX};
 use crate::keyspace::small_bytes::{SmallBytes, INLINE_CAP};
 use crate::keyspace::value::Value;
 use crate::util::numbers::parse_i64;
+use crate::util::rng::Rng;
 
 // ---------------------------------------------------------------------------
 // Estimates
@@ -312,26 +313,6 @@ fn memory_help(ctx: &mut Ctx, _args: &Args) -> CmdResult {
 /// The largest picture drawn, in characters.
 const LOLWUT_MAX_AREA: usize = 1 << 20;
 
-/// A small xorshift generator for the pictures (seeded from the clock).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
-
 /// A character canvas.
 struct Canvas {
     w: usize,
@@ -432,7 +413,7 @@ fn lolwut(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if args.len() >= 3 && args.is(1, "version") {
         version = parse_i64(args.get(2)).map_or_else(|| err(NOT_INTEGER), Ok)?;
     }
-    let mut rng = Rng(ctx.now as u64 | 1);
+    let mut rng = Rng::new(ctx.now as u64);
     let text = match version {
         5 => {
             let cols = lolwut_arg(args, 3, 66, 1, 1000)?;
@@ -613,7 +594,7 @@ mod tests {
 
     #[test]
     fn pictures_stay_in_bounds() {
-        let mut rng = Rng(42);
+        let mut rng = Rng::new(42);
         for (cols, r, c) in [(1, 1, 1), (66, 8, 12), (1000, 1, 200), (1000, 200, 200)] {
             let s = lolwut_squares(&mut rng, cols, r, c);
             assert!(s.len() <= LOLWUT_MAX_AREA * 2);

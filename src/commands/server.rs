@@ -1248,13 +1248,8 @@ fn debug(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// DEBUG STRINGMATCH-TEST: matches random patterns against random strings,
 /// which only checks that the glob matcher neither panics nor loops.
 fn stringmatch_test() {
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15 ^ unix_us() as u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = crate::util::rng::Rng::new(0x9e37_79b9_7f4a_7c15 ^ unix_us() as u64);
+    let mut next = move || rng.next_u64();
     const ALPHABET: &[u8] = b"ab*?[]^-\\";
     let mut pat = Vec::new();
     let mut text = Vec::new();

@@ -22,6 +22,7 @@ use super::dict::{Dict, EntryId};
 use super::expires::Expires;
 use super::small_bytes::SmallBytes;
 use super::value::Value;
+use crate::util::rng::Rng;
 
 const META_EXPIRE: u32 = 1 << 31;
 const LRU_MASK: u32 = (1 << 24) - 1;
@@ -56,7 +57,7 @@ pub struct Db {
     /// Mean remaining TTL of sampled keys, in ms (INFO keyspace avg_ttl).
     pub avg_ttl: i64,
     /// Random state for sampling.
-    rng: u64,
+    rng: Rng,
     /// LFU tracking instead of LRU stamps (see `set_lfu`).
     lfu: Option<LfuParams>,
 }
@@ -87,7 +88,7 @@ impl Db {
             hits: 0,
             misses: 0,
             avg_ttl: 0,
-            rng: 0x2545_f491_4f6c_dd1d ^ (id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+            rng: Rng::new(0x2545_f491_4f6c_dd1d ^ (id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
             lfu: None,
         }
     }
@@ -106,7 +107,7 @@ impl Db {
     }
 
     fn next_rand(&mut self) -> u64 {
-        xorshift(&mut self.rng)
+        self.rng.next_u64()
     }
 
     /// The expiry time (unix ms) of an entry, if it has one.
@@ -364,7 +365,7 @@ impl Db {
 
     fn random_id(&mut self) -> Option<EntryId> {
         let rng = &mut self.rng;
-        self.dict.random_entry(&mut || xorshift(rng))
+        self.dict.random_entry(&mut || rng.next_u64())
     }
 
     /// Drops every key; returns how many there were.
@@ -484,13 +485,6 @@ fn lfu_decayed(data: u32, now_ms: i64, decay_minutes: u32) -> u32 {
         Some(periods) => counter.saturating_sub(periods),
         None => counter,
     }
-}
-
-fn xorshift(x: &mut u64) -> u64 {
-    *x ^= *x << 13;
-    *x ^= *x >> 7;
-    *x ^= *x << 17;
-    *x
 }
 
 #[cfg(test)]

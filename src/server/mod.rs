@@ -209,13 +209,13 @@ pub fn unix_us() -> i64 {
 
 /// `n` random hex characters from the process seed and the clock.
 pub fn random_hex(n: usize) -> String {
-    let mut x = crate::keyspace::hash::process_seed() ^ unix_us() as u64;
+    let mut rng =
+        crate::util::rng::Rng::new(crate::keyspace::hash::process_seed() ^ unix_us() as u64);
     let mut s = String::with_capacity(n);
     for _ in 0..n {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        s.push(char::from(b"0123456789abcdef"[(x >> 60) as usize]));
+        s.push(char::from(
+            b"0123456789abcdef"[(rng.next_u64() >> 60) as usize],
+        ));
     }
     s
 }
