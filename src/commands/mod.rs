@@ -27,7 +27,7 @@ use slab::Slab;
 
 use crate::error::{wrong_arity, CmdError};
 use crate::keyspace::db::Db;
-use crate::keyspace::hash::FastBuildHasher;
+use crate::keyspace::hasher::FastBuildHasher;
 use crate::protocol::reply::ReplyBuf;
 use crate::server::client::Client;
 use crate::server::ServerState;

@@ -1405,7 +1405,7 @@ pub fn new_replid() -> String {
     h.update(&unix_us().to_le_bytes());
     h.update(&std::process::id().to_le_bytes());
     h.update(&COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
-    h.update(&crate::keyspace::hash::process_seed().to_le_bytes());
+    h.update(&crate::keyspace::hasher::process_seed().to_le_bytes());
     sha1::hex(&h.finish())
 }
 
@@ -1445,13 +1445,27 @@ fn type_code(v: &Value) -> u32 {
     }
 }
 
-/// Mixes a value's type and contents into `d`. Only strings have contents
-/// here so far; other types will mix their elements as Redis does.
+/// Mixes a value's type and contents into `d`: a string's bytes; a list's
+/// elements mixed in order; a set's members XORed in (order-free); a hash's
+/// fields each digested as mix(field) then mix(value) from zeros, then that
+/// digest XORed in as a string.
 fn mix_value(d: &mut [u8; 20], v: &Value) {
     mix_digest(d, &type_code(v).to_be_bytes());
     let mut tmp = [0u8; 24];
     if let Some(b) = v.as_bytes(&mut tmp) {
         mix_digest(d, b);
+        return;
+    }
+    match v {
+        Value::List(l) => l.for_each(|e| mix_digest(d, e)),
+        Value::Set(s) => s.for_each(|m| xor_digest(d, m)),
+        Value::Hash(h) => h.for_each(|f, val| {
+            let mut e = [0u8; 20];
+            mix_digest(&mut e, f);
+            mix_digest(&mut e, val);
+            xor_digest(d, &e);
+        }),
+        _ => {}
     }
 }
 

@@ -32,7 +32,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::hash::{hash_bytes, process_seed};
+use super::hasher::{hash_bytes, process_seed};
 
 /// Names an entry: its index in the arena. Stable while the entry lives; reused
 /// after removal. Never 0.

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::dict::EntryId;
-use super::hash::FastBuildHasher;
+use super::hasher::FastBuildHasher;
 
 #[derive(Default)]
 pub struct Expires {

@@ -10,8 +10,12 @@
 //! - `Raw`: longer strings, or any string changed in place by APPEND/SETRANGE
 //!   ("raw"), as Redis converts those to raw.
 //!
-//! Other types (lists, hashes, sets, sorted sets) join this enum as boxed variants.
+//! The other types are boxed (one pointer in the enum), each in a module of
+//! its own that holds its encodings: `list::List`, `hash::Hash`, `set::Set`.
 
+use super::hash::Hash;
+use super::list::List;
+use super::set::Set;
 use crate::util::numbers::{fmt_i64, parse_i64};
 
 /// Longest string kept inside the value itself.
@@ -46,6 +50,9 @@ pub enum Value {
     Inline(InlineStr),
     Embstr(Box<Vec<u8>>),
     Raw(Box<Vec<u8>>),
+    List(Box<List>),
+    Hash(Box<Hash>),
+    Set(Box<Set>),
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
@@ -105,6 +112,9 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Int(_) | Value::Inline(_) | Value::Embstr(_) | Value::Raw(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
         }
     }
 
@@ -114,6 +124,9 @@ impl Value {
             Value::Int(_) => "int",
             Value::Inline(_) | Value::Embstr(_) => "embstr",
             Value::Raw(_) => "raw",
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
         }
     }
 
@@ -124,6 +137,7 @@ impl Value {
             Value::Int(n) => Some(int_digits(*n, tmp)),
             Value::Inline(s) => Some(s.as_slice()),
             Value::Embstr(b) | Value::Raw(b) => Some(b.as_slice()),
+            _ => None,
         }
     }
 
@@ -133,6 +147,7 @@ impl Value {
             Value::Int(n) => Some(crate::util::numbers::i64_len(*n)),
             Value::Inline(s) => Some(s.len as usize),
             Value::Embstr(b) | Value::Raw(b) => Some(b.len()),
+            _ => None,
         }
     }
 
@@ -146,6 +161,7 @@ impl Value {
             }
             Value::Inline(s) => Some(s.as_slice().to_vec()),
             Value::Embstr(b) | Value::Raw(b) => Some(*b),
+            _ => None,
         }
     }
 
@@ -167,6 +183,9 @@ impl Value {
         match self {
             Value::Int(_) | Value::Inline(_) => 0,
             Value::Embstr(b) | Value::Raw(b) => 24 + b.capacity(),
+            Value::List(l) => std::mem::size_of::<List>() + l.heap_size(),
+            Value::Hash(h) => std::mem::size_of::<Hash>() + h.heap_size(),
+            Value::Set(s) => std::mem::size_of::<Set>() + s.heap_size(),
         }
     }
 
@@ -185,6 +204,9 @@ impl Value {
             Value::Inline(s) => Value::Inline(*s),
             Value::Embstr(b) => Value::Embstr(b.clone()),
             Value::Raw(b) => Value::Raw(b.clone()),
+            Value::List(l) => Value::List(Box::new(l.duplicate())),
+            Value::Hash(h) => Value::Hash(Box::new(h.duplicate())),
+            Value::Set(s) => Value::Set(Box::new(s.duplicate())),
         }
     }
 }

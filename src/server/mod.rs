@@ -210,7 +210,7 @@ pub fn unix_us() -> i64 {
 /// `n` random hex characters from the process seed and the clock.
 pub fn random_hex(n: usize) -> String {
     let mut rng =
-        crate::util::rng::Rng::new(crate::keyspace::hash::process_seed() ^ unix_us() as u64);
+        crate::util::rng::Rng::new(crate::keyspace::hasher::process_seed() ^ unix_us() as u64);
     let mut s = String::with_capacity(n);
     for _ in 0..n {
         s.push(char::from(
