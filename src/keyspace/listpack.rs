@@ -200,7 +200,7 @@ impl Listpack {
         let mut i = 0usize;
         while p < self.buf.len() {
             let (s, l, n) = self.decode(p);
-            if i % step == 0 && l == v.len() && &self.buf[s..s + l] == v {
+            if i.is_multiple_of(step) && l == v.len() && &self.buf[s..s + l] == v {
                 return Some(p);
             }
             p = n;
