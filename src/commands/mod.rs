@@ -11,10 +11,13 @@
 pub mod client;
 pub mod command_info;
 pub mod connection;
+pub mod hashes;
 pub mod keys;
 pub mod latency;
+pub mod lists;
 pub mod memory;
 pub mod server;
+pub mod sets;
 pub mod slowlog;
 pub mod strings;
 pub mod table;
@@ -87,6 +90,9 @@ pub struct Registry {
 /// The per-group tables, in the order COMMAND lists nothing in particular.
 const TABLES: &[&[CommandSpec]] = &[
     strings::COMMANDS,
+    lists::COMMANDS,
+    hashes::COMMANDS,
+    sets::COMMANDS,
     keys::COMMANDS,
     connection::COMMANDS,
     client::COMMANDS,

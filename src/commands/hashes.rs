@@ -1,0 +1,6 @@
+//! Hash commands (HSET, HGETALL, HSCAN ...): argument parsing and replies; the
+//! operations on the values live in `keyspace`.
+
+use crate::commands::CommandSpec;
+
+pub const COMMANDS: &[CommandSpec] = &[];
