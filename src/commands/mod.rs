@@ -280,15 +280,21 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
     }
     ctx.clients[ctx.cid].last_cmd = entry.full_name.as_str();
     ctx.dirty = 0;
+    // A blocked command run again when its keys are ready (see
+    // server::blocking) was already shown to MONITOR when it first ran.
+    let rerun = ctx.clients[ctx.cid].wait.is_some();
     let result = (spec.handler)(ctx, args);
     let end = Instant::now();
     let usec = end.saturating_duration_since(start).as_micros() as u64;
-    let st = &mut ctx.srv.cmd_stats[idx];
-    st.calls += 1;
-    st.usec += usec;
-    ctx.srv.stats.commands_processed += 1;
     ctx.srv.dirty += ctx.dirty;
-    slowlog::record(ctx, idx, args, usec, end);
+    // A command that blocks is counted once, by the run that completes it.
+    if ctx.srv.blocking.request.is_none() {
+        let st = &mut ctx.srv.cmd_stats[idx];
+        st.calls += 1;
+        st.usec += usec;
+        ctx.srv.stats.commands_processed += 1;
+        slowlog::record(ctx, idx, args, usec, end);
+    }
     if let Err(e) = result {
         ctx.srv.cmd_stats[idx].failed += 1;
         count_error(ctx, &e);
@@ -296,7 +302,9 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
     }
     // MONITOR feed: after the call, as Redis (the database shown is the one
     // selected after the command, and the caller's reply comes first).
-    client::feed_monitors(ctx, spec, args);
+    if !rerun {
+        client::feed_monitors(ctx, spec, args);
+    }
     end
 }
 
