@@ -24,7 +24,10 @@
 //!
 //! On the first mismatch the sequence is shrunk (delta debugging, each attempt
 //! replayed on freshly flushed servers) and printed as a case in the format of
-//! `redis-compat-tests/FORMAT.md`, then the test fails.
+//! `redis-compat-tests/FORMAT.md`, then the test fails. The harness (replay,
+//! guards, shrinking, printing, the environment) is `tests/support/differential.rs`,
+//! shared with `tests/differential_types.rs`; this file is the generator and
+//! its normalisation rules.
 //!
 //! Environment:
 //! - `DIFF_SECS=n`: time budget of the run (default 8 s, spawning included);
@@ -33,6 +36,7 @@
 //!   it must never fail, else the normalisation is wrong);
 //! - `DIFF_TYPES=1`: also create lists/sets/hashes/zsets (WRONGTYPE paths), once
 //!   ferrodis has those types;
+//! - `DIFF_FERRODIS=path`: test that ferrodis binary instead of the crate's;
 //! - `DIFF_TRACE=1`: print every run as a compat case (redis's replies as the
 //!   expectations), e.g. to check the printing against the compat runner;
 //! - `DIFF_SHRINK_SECS=n`: time budget of the shrinking (default 5 s);
@@ -41,10 +45,13 @@
 mod support;
 
 use std::env;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use support::resp::{quote, render};
-use support::{Conn, Reply, Server};
+use support::differential::{
+    lit, run, show_arg, shrink, sorted, upper_name, Arg, Cmd, Guard, Otherwise, Rng, Rules,
+};
+use support::resp::render;
+use support::Reply;
 
 /// Commands per generated sequence: between these bounds. The upper one must
 /// stay below 500 (see `Gen::rel_secs`).
@@ -54,78 +61,9 @@ const MAX_COMMANDS: usize = 300;
 /// LCS is skipped when the product of the two string lengths exceeds this.
 const LCS_MAX_CELLS: i64 = 1_000_000;
 
-/// Read timeout of the test connections.
-const READ_TIMEOUT: Duration = Duration::from_secs(3);
-
-// ---------------------------------------------------------------------------
-// PRNG
-
-/// xorshift64, seeded through a splitmix64 step so nearby seeds diverge.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        Rng(if z == 0 { 1 } else { z })
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    /// A number in `0..n` (`n > 0`).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// True with probability `percent`/100.
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Commands
-
-/// One argument of a generated command.
-#[derive(Clone, Debug, PartialEq)]
-enum Arg {
-    Lit(Vec<u8>),
-    /// A unix time in seconds: the replay's start time plus this offset.
-    AtSecs(i64),
-    /// A unix time in milliseconds: the replay's start time plus this offset.
-    AtMs(i64),
-}
-
-impl Arg {
-    fn resolve(&self, base_ms: i64) -> Vec<u8> {
-        match self {
-            Arg::Lit(b) => b.clone(),
-            Arg::AtSecs(o) => (base_ms / 1000 + o).to_string().into_bytes(),
-            Arg::AtMs(o) => (base_ms + o).to_string().into_bytes(),
-        }
-    }
-}
-
-fn lit(b: impl AsRef<[u8]>) -> Arg {
-    Arg::Lit(b.as_ref().to_vec())
-}
-
-/// A check run (and compared) before a command, deciding whether to send it.
+/// Which check, if any, decides whether a command is sent.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Guard {
+enum Check {
     None,
     /// Send `DBSIZE` first; skip the command if redis says more than 1
     /// (RANDOMKEY is only deterministic on 0 or 1 key).
@@ -135,10 +73,23 @@ enum Guard {
     LcsSize,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-struct Cmd {
-    args: Vec<Arg>,
-    guard: Guard,
+impl Check {
+    /// The harness guard of this check for the (final) arguments `args`.
+    fn guard(self, args: &[Arg]) -> Guard {
+        match self {
+            Check::None => Guard::None,
+            Check::SmallDb => Guard::probe(vec![vec![lit("DBSIZE")]], 1, Otherwise::Skip),
+            Check::LcsSize => {
+                let probes = args
+                    .iter()
+                    .skip(1)
+                    .take(2)
+                    .map(|key| vec![lit("STRLEN"), key.clone()])
+                    .collect();
+                Guard::probe(probes, LCS_MAX_CELLS, Otherwise::Skip)
+            }
+        }
+    }
 }
 
 const KEYS: &[&[u8]] = &[b"k0", b"k1", b"k2", b"k3", b"k4", b"num", b"", b"b\x00k"];
@@ -452,7 +403,7 @@ impl Gen {
     }
 
     fn command(&mut self) -> Cmd {
-        let mut guard = Guard::None;
+        let mut check = Check::None;
         let mut a: Vec<Arg> = Vec::new();
         let kinds = if self.other_types { 52 } else { 48 };
         match self.rng.below(kinds) {
@@ -480,7 +431,7 @@ impl Gen {
             12 => a.extend([lit("INCRBY"), self.key(), self.int()]),
             13 => a.extend([lit("INCRBYFLOAT"), self.key(), self.float()]),
             14 => {
-                guard = Guard::LcsSize;
+                check = Check::LcsSize;
                 a.extend([lit("LCS"), self.key(), self.key()]);
                 match self.rng.below(6) {
                     0 | 1 => {}
@@ -581,7 +532,7 @@ impl Gen {
                 }
             }
             41 => {
-                guard = Guard::SmallDb;
+                check = Check::SmallDb;
                 a.push(lit("RANDOMKEY"));
             }
             42 | 43 => {
@@ -626,6 +577,7 @@ impl Gen {
                 name.make_ascii_lowercase();
             }
         }
+        let guard = check.guard(&a);
         Cmd { args: a, guard }
     }
 }
@@ -652,12 +604,6 @@ fn generate(seed: u64, other_types: bool) -> (bool, Vec<Cmd>) {
 // ---------------------------------------------------------------------------
 // Comparing replies
 
-fn upper_name(args: &[Vec<u8>]) -> String {
-    args.first()
-        .map(|n| String::from_utf8_lossy(n).to_ascii_uppercase())
-        .unwrap_or_default()
-}
-
 /// How far two replies of a time-reporting command may be apart.
 fn time_tolerance(name: &str) -> Option<i64> {
     match name {
@@ -665,12 +611,6 @@ fn time_tolerance(name: &str) -> Option<i64> {
         "PTTL" | "PEXPIRETIME" => Some(1000),
         _ => None,
     }
-}
-
-fn sorted(items: &[Reply]) -> Vec<String> {
-    let mut v: Vec<String> = items.iter().map(|r| render(r, true)).collect();
-    v.sort();
-    v
 }
 
 /// Whether `got` is as good as `expected` for the command `name`.
@@ -720,416 +660,20 @@ fn expectation(name: &str, expected: &Reply) -> String {
 }
 
 /// One argument as written in a repro command line.
-fn show_arg(a: &[u8]) -> String {
-    let plain = |c: &u8| c.is_ascii_alphanumeric() || b"-_.:+*?[]^".contains(c);
-    if a.len() >= 16 && a.iter().all(|&c| c == a[0]) && a[0].is_ascii_alphanumeric() {
-        return format!("%repeat({},{})", a.len(), a[0] as char);
-    }
-    if !a.is_empty() && a.iter().all(plain) {
-        return String::from_utf8_lossy(a).into_owned();
-    }
-    quote(a)
-}
-
-fn show_command(args: &[Vec<u8>]) -> String {
-    args.iter()
-        .map(|a| show_arg(a))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-// ---------------------------------------------------------------------------
-// Running a sequence on both servers
-
-/// One command sent to both servers.
-struct Step {
-    args: Vec<Vec<u8>>,
-    expected: Reply,
-    got: Reply,
-    same: bool,
-    /// Not part of a repro (FLUSHALL before the case).
-    setup: bool,
-}
-
-/// The outcome of a replay.
-struct Outcome {
-    steps: Vec<Step>,
-    /// On a mismatch: how many commands of the sequence it took (the index of
-    /// the mismatching one plus one; 0 if the setup already differed).
-    failed_after: Option<usize>,
-}
-
-/// A reply, or why there is none.
-fn ask(conn: &mut Conn, args: &[Vec<u8>]) -> Result<Reply, String> {
-    conn.send(args).map_err(|e| format!("send: {e}"))?;
-    conn.read_reply().map_err(|e| format!("read: {e}"))
-}
-
-struct Pair {
-    oracle: Server,
-    test: Server,
-    /// What the tested side is ("ferrodis" or "redis-server").
-    test_name: &'static str,
-    /// Print every run as a compat case (`DIFF_TRACE=1`).
-    trace: bool,
-}
-
-impl Pair {
-    fn connect(server: &Server) -> Result<Conn, String> {
-        let mut c = Conn::connect(&server.addr).map_err(|e| format!("connect: {e}"))?;
-        c.set_timeout(READ_TIMEOUT)
-            .map_err(|e| format!("set timeout: {e}"))?;
-        Ok(c)
-    }
-
-    /// Restarts the tested server if it died (e.g. it panicked on a command).
-    fn revive(&mut self) {
-        if !self.test.is_responding(Duration::from_secs(1)) {
-            eprintln!(
-                "differential: {} is not responding, restarting it",
-                self.test_name
-            );
-            self.test.restart();
-            disable_active_expire(&self.test);
-        }
-    }
-
-    /// Replays `cmds` on freshly flushed servers (in RESP3 if `resp3`),
-    /// stopping at the first mismatch.
-    fn replay(&self, cmds: &[Cmd], resp3: bool) -> Outcome {
-        let mut oracle =
-            Pair::connect(&self.oracle).unwrap_or_else(|e| panic!("redis-server: {e}"));
-        let mut test = match Pair::connect(&self.test) {
-            Ok(c) => c,
-            Err(e) => {
-                let step = Step {
-                    args: vec![b"PING".to_vec()],
-                    expected: Reply::status("PONG"),
-                    got: Reply::Error(format!("<no connection: {e}>")),
-                    same: false,
-                    setup: false,
-                };
-                return Outcome {
-                    steps: vec![step],
-                    failed_after: Some(0),
-                };
-            }
-        };
-        let mut steps: Vec<Step> = Vec::new();
-        let mut exchange = |steps: &mut Vec<Step>, args: Vec<Vec<u8>>, setup: bool| -> bool {
-            let expected = ask(&mut oracle, &args)
-                .unwrap_or_else(|e| panic!("redis-server, `{}`: {e}", show_command(&args)));
-            let (got, same) = match ask(&mut test, &args) {
-                Ok(got) => {
-                    let same = equivalent(&upper_name(&args), &expected, &got);
-                    (got, same)
-                }
-                Err(e) => (Reply::Error(format!("<no reply: {e}>")), false),
-            };
-            steps.push(Step {
-                args,
-                expected,
-                got,
-                same,
-                setup,
-            });
-            same
-        };
-        let base_ms = now_ms();
-        if !exchange(&mut steps, vec![b"FLUSHALL".to_vec()], true)
-            || (resp3 && !exchange(&mut steps, vec![b"HELLO".to_vec(), b"3".to_vec()], false))
-        {
-            return Outcome {
-                steps,
-                failed_after: Some(0),
-            };
-        }
-        for (i, cmd) in cmds.iter().enumerate() {
-            let args: Vec<Vec<u8>> = cmd.args.iter().map(|a| a.resolve(base_ms)).collect();
-            let send = match cmd.guard {
-                Guard::None => true,
-                Guard::SmallDb => {
-                    if !exchange(&mut steps, vec![b"DBSIZE".to_vec()], false) {
-                        return Outcome {
-                            steps,
-                            failed_after: Some(i + 1),
-                        };
-                    }
-                    steps.last().and_then(|s| s.expected.as_int()).unwrap_or(0) <= 1
-                }
-                Guard::LcsSize => {
-                    let mut cells = 1i64;
-                    for key in args.iter().skip(1).take(2) {
-                        if !exchange(&mut steps, vec![b"STRLEN".to_vec(), key.clone()], false) {
-                            return Outcome {
-                                steps,
-                                failed_after: Some(i + 1),
-                            };
-                        }
-                        let len = steps.last().and_then(|s| s.expected.as_int()).unwrap_or(0);
-                        cells = cells.saturating_mul(len.max(1));
-                    }
-                    cells <= LCS_MAX_CELLS
-                }
-            };
-            if send && !exchange(&mut steps, args, false) {
-                return Outcome {
-                    steps,
-                    failed_after: Some(i + 1),
-                };
-            }
-        }
-        Outcome {
-            steps,
-            failed_after: None,
-        }
-    }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-fn disable_active_expire(server: &Server) {
-    let mut c = server.conn();
-    let r = c.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
-    if r != Reply::ok() {
-        eprintln!(
-            "differential: DEBUG SET-ACTIVE-EXPIRE 0 on {} replied {r}; keys created \
-             already expired may make DBSIZE differ",
-            server.addr
-        );
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Shrinking
-
-/// Delta debugging: removes chunks of `seq` (halving the chunk size down to
-/// single items) while `fails` still reports a mismatch, until no single item
-/// can go or `deadline` passes.
-///
-/// `fails(candidate)` returns `Some(n)` if replaying the candidate shows a
-/// mismatch after its first `n` items (those after it are then dropped), or
-/// `None` if the candidate passes. `seq` is expected to fail; if it does not,
-/// it is returned unchanged.
-fn shrink<T: Clone>(
-    seq: Vec<T>,
-    mut fails: impl FnMut(&[T]) -> Option<usize>,
-    deadline: Instant,
-) -> Vec<T> {
-    let mut cur = seq;
-    match fails(&cur) {
-        Some(n) => cur.truncate(n),
-        None => return cur,
-    }
-    let mut chunk = (cur.len() / 2).max(1);
-    loop {
-        let mut removed = false;
-        let mut start = 0;
-        while start < cur.len() {
-            if Instant::now() >= deadline {
-                return cur;
-            }
-            let end = (start + chunk).min(cur.len());
-            let mut cand = cur[..start].to_vec();
-            cand.extend_from_slice(&cur[end..]);
-            match fails(&cand) {
-                Some(n) => {
-                    cand.truncate(n);
-                    cur = cand;
-                    removed = true;
-                }
-                None => start = end,
-            }
-        }
-        if chunk == 1 && !removed {
-            return cur;
-        }
-        if !removed || chunk > cur.len() {
-            chunk = (chunk / 2).max(1);
-        }
-    }
-}
+/// The strings generator's normalisation (see the file comment); no settings to reset.
+const RULES: Rules = Rules {
+    equivalent: |args, expected, got| equivalent(&upper_name(args), expected, got),
+    expectation: |args, expected| expectation(&upper_name(args), expected),
+    reset: &[],
+};
 
 // ---------------------------------------------------------------------------
 // The test
 
-fn env_u64(name: &str) -> Option<u64> {
-    let v = env::var(name).ok()?;
-    match v.trim().parse() {
-        Ok(n) => Some(n),
-        Err(_) => panic!("{name}={v:?} is not a number"),
-    }
-}
-
-/// Prints the shrunk case, in the compat-case format.
-fn print_repro(pair: &Pair, seed: u64, resp3: bool, original: usize, cmds: usize, out: &Outcome) {
-    let size = if original == cmds {
-        format!("{cmds} commands")
-    } else {
-        format!("shrunk from {original} to {cmds} commands")
-    };
-    println!(
-        "=== differential seed {seed} (RESP{}), {size}",
-        if resp3 { 3 } else { 2 }
-    );
-    println!("# expectations are redis-server's replies; absolute times were computed from the run's clock");
-    for s in out.steps.iter().filter(|s| !s.setup) {
-        let name = upper_name(&s.args);
-        println!("> {}", show_command(&s.args));
-        println!("{}", expectation(&name, &s.expected));
-        if !s.same {
-            println!(
-                "# ^ MISMATCH: {} replied {}",
-                pair.test_name,
-                render(&s.got, false)
-            );
-        }
-    }
-    if let Some(s) = out.steps.iter().find(|s| s.setup && !s.same) {
-        println!(
-            "# setup `{}`: redis-server replied {}, {} replied {}",
-            show_command(&s.args),
-            render(&s.expected, false),
-            pair.test_name,
-            render(&s.got, false)
-        );
-    }
-}
-
-/// Reports a mismatching run: shrinks it, prints a repro, and panics.
-fn fail_run(pair: &mut Pair, seed: u64, resp3: bool, cmds: Vec<Cmd>, first: &Outcome) -> ! {
-    let bad = first.steps.last().expect("a mismatch has a step");
-    println!(
-        "differential: MISMATCH with seed {seed} (RESP{}) at command {} of {}: `{}`\n  \
-         redis-server: {}\n  {}: {}\n  replay with DIFF_SEED={seed}",
-        if resp3 { 3 } else { 2 },
-        first.failed_after.unwrap_or(0),
-        cmds.len(),
-        show_command(&bad.args),
-        render(&bad.expected, false),
-        pair.test_name,
-        render(&bad.got, false),
-    );
-    let original = cmds.len();
-    let secs = env_u64("DIFF_SHRINK_SECS").unwrap_or(5);
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let started = Instant::now();
-    let mut replays = 0usize;
-    let shrunk = shrink(
-        cmds,
-        |cand| {
-            replays += 1;
-            pair.revive();
-            pair.replay(cand, resp3).failed_after
-        },
-        deadline,
-    );
-    // A RESP3 mismatch that shows in RESP2 too is shown in RESP2 (no HELLO).
-    pair.revive();
-    let resp3 = resp3 && pair.replay(&shrunk, false).failed_after.is_none();
-    pair.revive();
-    let last = pair.replay(&shrunk, resp3);
-    println!(
-        "differential: shrinking took {replays} replays in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    if last.failed_after.is_some() {
-        print_repro(pair, seed, resp3, original, shrunk.len(), &last);
-    } else {
-        println!(
-            "differential: the mismatch did not reproduce on replay (flaky?); the failing run:"
-        );
-        print_repro(pair, seed, resp3, original, original, first);
-    }
-    panic!(
-        "differential: {} differs from redis-server (seed {seed}, see the repro above)",
-        pair.test_name
-    );
-}
-
 #[test]
 fn differential_strings_and_keys() {
-    let started = Instant::now();
-    let require = env::var("REQUIRE_REDIS").is_ok_and(|v| v == "1");
-    let Some(oracle) = Server::redis(&["--enable-debug-command", "local"]) else {
-        assert!(
-            !require,
-            "REQUIRE_REDIS=1 but redis-server is not installed"
-        );
-        println!(
-            "differential: redis-server not installed, skipped (REQUIRE_REDIS=1 makes this fail)"
-        );
-        return;
-    };
-    let against_redis = env::var("DIFF_AGAINST").is_ok_and(|v| v == "redis");
-    let (test, test_name) = if against_redis {
-        let s = Server::redis(&["--enable-debug-command", "local"]).expect("redis-server");
-        (s, "redis-server (DIFF_AGAINST=redis)")
-    } else {
-        (
-            Server::ferrodis(&["--enable-debug-command", "local"]),
-            "ferrodis",
-        )
-    };
-    disable_active_expire(&oracle);
-    disable_active_expire(&test);
-    let mut pair = Pair {
-        oracle,
-        test,
-        test_name,
-        trace: env::var("DIFF_TRACE").is_ok_and(|v| v == "1"),
-    };
     let other_types = env::var("DIFF_TYPES").is_ok_and(|v| v == "1");
-    let budget = Duration::from_secs(env_u64("DIFF_SECS").unwrap_or(8));
-    let fixed = env_u64("DIFF_SEED");
-    let first_seed = fixed.unwrap_or_else(|| {
-        let t = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        (t ^ (u64::from(std::process::id()) << 32)) % 1_000_000_000
-    });
-    println!(
-        "differential: against {test_name}, seeds from {first_seed}{}",
-        if fixed.is_some() { " (DIFF_SEED)" } else { "" }
-    );
-    let (mut runs, mut commands, mut errors, mut resp3_runs) = (0u64, 0usize, 0usize, 0u64);
-    loop {
-        let seed = first_seed.wrapping_add(runs);
-        let (resp3, cmds) = generate(seed, other_types);
-        let out = pair.replay(&cmds, resp3);
-        runs += 1;
-        resp3_runs += u64::from(resp3);
-        commands += out.steps.iter().filter(|s| !s.setup).count();
-        errors += out
-            .steps
-            .iter()
-            .filter(|s| !s.setup && s.expected.is_error())
-            .count();
-        if pair.trace {
-            print_repro(&pair, seed, resp3, cmds.len(), cmds.len(), &out);
-        }
-        if out.failed_after.is_some() {
-            println!(
-                "differential: {commands} commands executed in {runs} runs before the mismatch"
-            );
-            fail_run(&mut pair, seed, resp3, cmds, &out);
-        }
-        if fixed.is_some() || started.elapsed() >= budget {
-            break;
-        }
-    }
-    println!(
-        "differential: {commands} commands ({errors} of them error replies) in {runs} runs \
-         ({resp3_runs} in RESP3), seeds {first_seed}..={}, {:.1} s, no mismatch against {test_name}",
-        first_seed.wrapping_add(runs - 1),
-        started.elapsed().as_secs_f64()
-    );
+    run(RULES, |seed| generate(seed, other_types));
 }
 
 // ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@
 //! `dead_code` allowance.
 #![allow(dead_code, unused_imports)]
 
+pub mod differential;
 pub mod resp;
 pub mod server;
 
