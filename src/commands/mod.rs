@@ -21,6 +21,7 @@ pub mod sets;
 pub mod slowlog;
 pub mod strings;
 pub mod table;
+pub mod zsets;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -116,6 +117,7 @@ const TABLES: &[&[CommandSpec]] = &[
     lists::COMMANDS,
     hashes::COMMANDS,
     sets::COMMANDS,
+    zsets::COMMANDS,
     keys::COMMANDS,
     connection::COMMANDS,
     client::COMMANDS,
