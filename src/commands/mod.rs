@@ -16,6 +16,7 @@ pub mod keys;
 pub mod latency;
 pub mod lists;
 pub mod memory;
+pub mod pubsub;
 pub mod server;
 pub mod sets;
 pub mod slowlog;
@@ -126,6 +127,7 @@ const TABLES: &[&[CommandSpec]] = &[
     command_info::COMMANDS,
     slowlog::COMMANDS,
     latency::COMMANDS,
+    pubsub::COMMANDS,
 ];
 
 impl Registry {
@@ -277,6 +279,16 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
             ctx,
             Some(idx),
             CmdError::from("NOAUTH Authentication required."),
+        );
+        return start;
+    }
+    // A RESP2 connection in Pub/Sub mode only (un)subscribes and pings.
+    let caller = &ctx.clients[ctx.cid];
+    if caller.resp == 2 && caller.subs.any() && !pubsub::allowed_in_pubsub(top.name) {
+        reject(
+            ctx,
+            Some(idx),
+            pubsub::not_allowed_in_pubsub(&entry.full_name),
         );
         return start;
     }

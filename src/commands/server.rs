@@ -688,10 +688,11 @@ fn section_stats(ctx: &mut Ctx, s: &mut String) {
     field!(s, "current_eviction_exceeded_time", "0");
     field!(s, "keyspace_hits", "{hits}");
     field!(s, "keyspace_misses", "{misses}");
+    let ps = &ctx.srv.pubsub;
+    field!(s, "pubsub_channels", "{}", ps.channel_count());
+    field!(s, "pubsub_patterns", "{}", ps.numpat());
+    field!(s, "pubsubshard_channels", "{}", ps.shard_count());
     for f in [
-        "pubsub_channels",
-        "pubsub_patterns",
-        "pubsubshard_channels",
         "latest_fork_usec",
         "total_forks",
         "migrate_cached_sockets",
