@@ -63,8 +63,14 @@ fn flags_of(c: &Client) -> String {
     if c.subs.any() {
         f.push('P');
     }
+    if c.multi.is_some() {
+        f.push('x');
+    }
     if c.is_blocked() {
         f.push('b');
+    }
+    if c.dirty_cas {
+        f.push('d');
     }
     match c.close {
         Some(CloseReason::AfterReply) => f.push('c'),
@@ -102,7 +108,7 @@ fn info_line(c: &Client, own: Option<(&ReplyBuf, usize)>, s: &mut String) {
     let _ = writeln!(
         s,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} \
-         sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 \
+         sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem=0 \
          rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} \
          user=default redir=-1 resp={}",
         c.id,
@@ -117,6 +123,7 @@ fn info_line(c: &Client, own: Option<(&ReplyBuf, usize)>, s: &mut String) {
         c.subs.channels.len(),
         c.subs.patterns.len(),
         c.subs.shard.len(),
+        c.multi.as_ref().map_or(-1, |q| q.len() as i64),
         qlen,
         qcap.saturating_sub(qlen),
         argv_mem,

@@ -164,11 +164,12 @@ fn auth(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 fn reset(ctx: &mut Ctx, _args: &Args) -> CmdResult {
-    // Leaves MONITOR mode, CLIENT REPLY OFF/SKIP and every Pub/Sub
-    // subscription, as Redis's RESET does.
+    // Leaves MONITOR mode, CLIENT REPLY OFF/SKIP, every Pub/Sub
+    // subscription, MULTI and WATCH, as Redis's RESET does.
     super::client::reset_modes(ctx);
     let cid = ctx.cid;
     ctx.srv.pubsub.forget_client(&mut ctx.clients[cid], cid);
+    super::transactions::discard_state(ctx.srv, &mut ctx.clients[cid], cid);
     ctx.db = 0;
     let needs_auth = !ctx.srv.config.requirepass.is_empty();
     let c = ctx.client();

@@ -74,8 +74,21 @@ fn flush_option(args: &Args) -> CmdResult {
     }
 }
 
+/// Invalidates the WATCHes of keys that exist in databases about to be
+/// emptied (FLUSHDB, FLUSHALL), as Redis.
+fn invalidate_watched_in(ctx: &mut Ctx, dbs: std::ops::Range<usize>) {
+    if ctx.srv.watching == 0 {
+        return;
+    }
+    let now = ctx.now;
+    for i in dbs {
+        super::transactions::invalidate_emptied(&mut ctx.srv.dbs, i, None, ctx.clients, now);
+    }
+}
+
 fn flushdb(ctx: &mut Ctx, args: &Args) -> CmdResult {
     flush_option(args)?;
+    invalidate_watched_in(ctx, ctx.db..ctx.db + 1);
     let removed = ctx.db().clear();
     ctx.dirty += removed as u64;
     ctx.out.ok();
@@ -84,6 +97,7 @@ fn flushdb(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn flushall(ctx: &mut Ctx, args: &Args) -> CmdResult {
     flush_option(args)?;
+    invalidate_watched_in(ctx, 0..ctx.srv.dbs.len());
     let removed: usize = ctx.srv.dbs.iter_mut().map(|db| db.clear()).sum();
     // The removed keys count as changes. With save points configured Redis
     // also writes an (empty) RDB here and resets the counter; this server has
@@ -105,6 +119,13 @@ fn swapdb(ctx: &mut Ctx, args: &Args) -> CmdResult {
     }
     let (a, b) = (a as usize, b as usize);
     if a != b {
+        if ctx.srv.watching > 0 {
+            // Watched keys that exist on either side see their value change.
+            let now = ctx.now;
+            let dbs = &mut ctx.srv.dbs;
+            super::transactions::invalidate_emptied(dbs, a, Some(b), ctx.clients, now);
+            super::transactions::invalidate_emptied(dbs, b, Some(a), ctx.clients, now);
+        }
         let (lo, hi) = (a.min(b), a.max(b));
         let (left, right) = ctx.srv.dbs.split_at_mut(hi);
         left[lo].swap_data(&mut right[0]);

@@ -782,6 +782,7 @@ impl EventLoop {
         if let Some(c) = self.clients.get_mut(cid) {
             blocking::end_wait(&mut self.srv, c, cid);
             self.srv.pubsub.forget_client(c, cid);
+            crate::commands::transactions::unwatch_all(&mut self.srv, c, cid);
         }
         let mut c = self.clients.remove(cid);
         if c.monitor {
@@ -816,6 +817,14 @@ impl EventLoop {
                 break;
             }
             db.active_expire(now_ms, per_round, stale, deadline);
+        }
+        if self.srv.watching > 0 {
+            // Watched keys deleted by expiry invalidate their watchers.
+            crate::commands::transactions::invalidate_touched(
+                &mut self.srv,
+                &mut self.clients,
+                false,
+            );
         }
         let spent = start.elapsed();
         self.srv.stats.expire_cycle_time_used_us += spent.as_micros() as u64;

@@ -96,6 +96,10 @@ pub struct ServerState {
     pub blocking: blocking::Blocking,
     /// Pub/Sub channels, patterns and their subscribers.
     pub pubsub: pubsub::PubSub,
+    /// Keys watched by all clients (WATCH bookkeeping runs only when > 0).
+    pub watching: usize,
+    /// EXEC is running its queue (blocking commands do not block).
+    pub in_exec: bool,
 }
 
 impl ServerState {
@@ -126,6 +130,8 @@ impl ServerState {
             clock: Clock::new(),
             blocking: blocking::Blocking::default(),
             pubsub: pubsub::PubSub::default(),
+            watching: 0,
+            in_exec: false,
             shared: client::Shared::default(),
             mem_startup: crate::commands::server::startup_memory(),
             slowlog: latency::SlowLog::default(),
