@@ -126,7 +126,7 @@ impl List {
             _ => {
                 let mut n = Listpack::new();
                 n.push_back(v);
-                self.nodes.push_front(n);
+                self.add_node_front(n);
             }
         }
         self.len += 1;
@@ -140,10 +140,26 @@ impl List {
             _ => {
                 let mut n = Listpack::new();
                 n.push_back(v);
-                self.nodes.push_back(n);
+                self.add_node_back(n);
             }
         }
         self.len += 1;
+    }
+
+    /// Starts a new head node. A list's first node gets a node table of
+    /// exactly one slot (most lists stay in one node); later ones grow it.
+    fn add_node_front(&mut self, n: Listpack) {
+        if self.nodes.capacity() == 0 {
+            self.nodes.reserve_exact(1);
+        }
+        self.nodes.push_front(n);
+    }
+
+    fn add_node_back(&mut self, n: Listpack) {
+        if self.nodes.capacity() == 0 {
+            self.nodes.reserve_exact(1);
+        }
+        self.nodes.push_back(n);
     }
 
     /// Adds `v` at `end`.
