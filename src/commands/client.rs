@@ -15,6 +15,7 @@ use super::table::{Acl, Arg, ArgFlags, ArgType, Args, CommandSpec, Flags, Group,
 use super::Ctx;
 use crate::error::{err, CmdError, CmdResult, NOT_INTEGER, SYNTAX};
 use crate::protocol::reply::ReplyBuf;
+use crate::server::blocking;
 use crate::server::client::{Client, CloseReason};
 use crate::util::numbers::parse_i64;
 
@@ -396,11 +397,25 @@ fn client_unblock(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if args.len() == 4 && !args.is(3, "timeout") && !args.is(3, "error") {
         return err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
     }
-    if parse_i64(args.get(2)).is_none() {
+    let Some(id) = parse_i64(args.get(2)) else {
         return err(NOT_INTEGER);
+    };
+    let error = args.len() == 4 && args.is(3, "error");
+    // Only a client waiting in a blocking command can be released (one held
+    // by CLIENT PAUSE stays held).
+    let target = ctx
+        .clients
+        .iter()
+        .find(|(_, c)| c.id as i64 == id && c.wait.is_some())
+        .map(|(k, _)| k);
+    match target {
+        Some(k) => {
+            let msg = error.then_some("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            blocking::release(ctx.srv, &mut ctx.clients[k], k, msg);
+            ctx.out.int(1);
+        }
+        None => ctx.out.int(0),
     }
-    // No command blocks yet, so no client is ever unblocked.
-    ctx.out.int(0);
     Ok(())
 }
 

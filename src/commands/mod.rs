@@ -31,7 +31,9 @@ use slab::Slab;
 use crate::error::{wrong_arity, CmdError};
 use crate::keyspace::db::Db;
 use crate::keyspace::hasher::FastBuildHasher;
+use crate::keyspace::small_bytes::SmallBytes;
 use crate::protocol::reply::ReplyBuf;
+use crate::server::blocking::{BlockKind, Wait};
 use crate::server::client::Client;
 use crate::server::ServerState;
 pub use table::{Args, CommandSpec};
@@ -67,6 +69,27 @@ impl Ctx<'_> {
     /// The selected database and the output buffer, borrowed together.
     pub fn db_out(&mut self) -> (&mut Db, &mut ReplyBuf) {
         (&mut self.srv.dbs[self.db], &mut *self.out)
+    }
+
+    /// Whether the calling command may block. Where it may not (inside
+    /// MULTI/EXEC or a script, once those exist) a blocking command that
+    /// finds no data replies as a timeout does.
+    pub fn can_block(&self) -> bool {
+        true
+    }
+
+    /// Blocks the calling client on `keys` of the selected database until
+    /// one of them is created holding a `kind` value (the command then runs
+    /// again with the same arguments) or `deadline` (unix ms; None: never)
+    /// passes (the client then gets a null array). The handler writes no
+    /// reply. See `server::blocking`.
+    pub fn block(&mut self, keys: &[&[u8]], deadline: Option<i64>, kind: BlockKind) {
+        self.srv.blocking.request = Some(Wait {
+            db: self.db,
+            keys: keys.iter().map(|k| SmallBytes::from_slice(k)).collect(),
+            deadline,
+            kind,
+        });
     }
 }
 

@@ -108,6 +108,10 @@ fn swapdb(ctx: &mut Ctx, args: &Args) -> CmdResult {
         let (lo, hi) = (a.min(b), a.max(b));
         let (left, right) = ctx.srv.dbs.split_at_mut(hi);
         left[lo].swap_data(&mut right[0]);
+        // Clients waiting on keys of either database may now find them.
+        let now = ctx.now;
+        left[lo].mark_existing_waited_keys(now);
+        right[0].mark_existing_waited_keys(now);
     }
     ctx.dirty += 1;
     ctx.out.ok();
@@ -358,7 +362,12 @@ fn section_clients(ctx: &mut Ctx, s: &mut String) {
     field!(s, "client_recent_max_output_buffer", "{max_out}");
     field!(s, "blocked_clients", "{blocked}");
     field!(s, "tracking_clients", "0");
-    field!(s, "clients_in_timeout_table", "0");
+    field!(
+        s,
+        "clients_in_timeout_table",
+        "{}",
+        ctx.srv.blocking.timeouts_len()
+    );
 }
 
 /// Redis's human-readable byte counts: `894.79K`, `1.00M`, `12B`.

@@ -18,8 +18,11 @@
 //!   policies), Redis's LFU data: the minute (mod 2^16) of the last counter
 //!   decrement in bits 8..24 and a logarithmic access counter in bits 0..8.
 
+use std::collections::{HashMap, VecDeque};
+
 use super::dict::{Dict, EntryId};
 use super::expires::Expires;
+use super::hasher::FastBuildHasher;
 use super::small_bytes::SmallBytes;
 use super::value::Value;
 use crate::util::rng::Rng;
@@ -60,6 +63,11 @@ pub struct Db {
     rng: Rng,
     /// LFU tracking instead of LRU stamps (see `set_lfu`).
     lfu: Option<LfuParams>,
+    /// Clients (slab keys) waiting on each key in blocking commands, in
+    /// arrival order (see `server::blocking`).
+    waiters: HashMap<SmallBytes, VecDeque<usize>, FastBuildHasher>,
+    /// Keys created while somebody waits on them, to be served.
+    ready: Vec<SmallBytes>,
 }
 
 /// The LFU parameters (Redis's lfu-log-factor and lfu-decay-time).
@@ -90,6 +98,8 @@ impl Db {
             avg_ttl: 0,
             rng: Rng::new(0x2545_f491_4f6c_dd1d ^ (id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
             lfu: None,
+            waiters: HashMap::default(),
+            ready: Vec::new(),
         }
     }
 
@@ -291,7 +301,63 @@ impl Db {
             None => lru_clock(now),
         };
         self.dict.set_meta(id, stamp);
+        if !self.waiters.is_empty() {
+            self.mark_ready(key);
+        }
         id
+    }
+
+    /// Queues a key that waiters may now be served from.
+    fn mark_ready(&mut self, key: &[u8]) {
+        if self.waiters.contains_key(key) && !self.ready.iter().any(|k| k == key) {
+            self.ready.push(SmallBytes::from_slice(key));
+        }
+    }
+
+    /// Appends a client to the waiters of a key.
+    pub fn add_waiter(&mut self, key: &[u8], cid: usize) {
+        self.waiters
+            .entry(SmallBytes::from_slice(key))
+            .or_default()
+            .push_back(cid);
+    }
+
+    /// Removes a client from the waiters of a key.
+    pub fn remove_waiter(&mut self, key: &[u8], cid: usize) {
+        if let Some(q) = self.waiters.get_mut(key) {
+            q.retain(|&c| c != cid);
+            if q.is_empty() {
+                self.waiters.remove(key);
+            }
+        }
+    }
+
+    /// The clients waiting on a key, in arrival order.
+    pub fn waiters_of(&self, key: &[u8]) -> Vec<usize> {
+        self.waiters
+            .get(key)
+            .map(|q| q.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// Takes the next key made ready for its waiters, if any.
+    pub fn pop_ready(&mut self) -> Option<SmallBytes> {
+        if self.ready.is_empty() {
+            None
+        } else {
+            Some(self.ready.remove(0))
+        }
+    }
+
+    /// Marks ready every waited key that exists (after SWAPDB brought in
+    /// other data).
+    pub fn mark_existing_waited_keys(&mut self, now: i64) {
+        let keys: Vec<SmallBytes> = self.waiters.keys().cloned().collect();
+        for k in keys {
+            if self.find(&k, now).is_some() {
+                self.mark_ready(&k);
+            }
+        }
     }
 
     /// Replaces the value of an existing entry, keeping its TTL.

@@ -86,6 +86,9 @@ pub struct Client {
     /// A command held by CLIENT PAUSE, run once the pause ends; the client's
     /// further input waits behind it.
     pub held: Option<HeldCommand>,
+    /// Set while the held command is a blocking command waiting on keys
+    /// (else a held command is held by CLIENT PAUSE).
+    pub wait: Option<crate::server::blocking::Wait>,
     /// Length and capacity of the query buffer when the event loop lent it
     /// to the running commands (CLIENT LIST qbuf / qbuf-free of the caller).
     pub lent_qbuf: (usize, usize),
@@ -187,6 +190,7 @@ impl Client {
             reply_skip: false,
             reply_skip_next: false,
             held: None,
+            wait: None,
             lent_qbuf: (0, 0),
         }
     }
@@ -196,8 +200,8 @@ impl Client {
         self.out.buf.len() - self.sent
     }
 
-    /// Blocked, as INFO blocked_clients counts: holding a command during a
-    /// CLIENT PAUSE (no blocking command exists yet).
+    /// Blocked, as INFO blocked_clients counts: waiting in a blocking
+    /// command, or holding a command during a CLIENT PAUSE.
     pub fn is_blocked(&self) -> bool {
         self.held.is_some()
     }

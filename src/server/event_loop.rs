@@ -26,6 +26,7 @@ use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
 
+use super::blocking;
 use super::client::{Client, CloseReason, HeldCommand};
 use super::ServerState;
 use crate::commands::table::{Args, Flags};
@@ -62,6 +63,8 @@ pub struct EventLoop {
     reread: Vec<usize>,
     /// Clients holding a command until CLIENT PAUSE ends, in arrival order.
     paused: Vec<usize>,
+    /// `serve_ready` is running (it is not re-entered).
+    serving_ready: bool,
     pub srv: ServerState,
     next_cron: Instant,
 }
@@ -145,6 +148,7 @@ impl EventLoop {
             pending: Vec::with_capacity(1024),
             reread: Vec::with_capacity(64),
             paused: Vec::new(),
+            serving_ready: false,
             srv,
             next_cron: Instant::now(),
         })
@@ -157,9 +161,17 @@ impl EventLoop {
             let now = Instant::now();
             let timeout = if self.reread.is_empty() {
                 let cron = self.next_cron.saturating_duration_since(now);
-                // Wake when a pause that holds clients ends.
-                match self.pause_left() {
+                // Wake when a pause that holds clients ends, or a blocked
+                // client's timeout comes.
+                let cron = match self.pause_left() {
                     Some(left) => cron.min(left),
+                    None => cron,
+                };
+                match self.srv.blocking.next_deadline() {
+                    Some(d) => {
+                        let left = d.saturating_sub(super::unix_ms()).max(0) as u64;
+                        cron.min(Duration::from_millis(left))
+                    }
                     None => cron,
                 }
             } else {
@@ -191,6 +203,7 @@ impl EventLoop {
                 }
             }
             self.resume_paused();
+            self.expire_waits();
             self.flush_pending();
             if Instant::now() >= self.next_cron {
                 self.cron();
@@ -446,7 +459,7 @@ impl EventLoop {
         c.parse = parse;
         c.db = db;
         c.out = out;
-        if c.held.is_some() && !self.paused.contains(&cid) {
+        if c.held.is_some() && c.wait.is_none() && !self.paused.contains(&cid) {
             self.paused.push(cid);
         }
         if c.pending_output() > 0 && !c.pending_write {
@@ -504,12 +517,92 @@ impl EventLoop {
         }
         // CLIENT REPLY SKIP drops the reply of the command after it.
         c.reply_skip = std::mem::take(&mut c.reply_skip_next);
+        if let Some(w) = self.srv.blocking.request.take() {
+            // The command blocks. A waiter run again that blocks again keeps
+            // its place in the queues.
+            if c.wait.is_none() {
+                blocking::start_wait(&mut self.srv, c, cid, w);
+            }
+            return true;
+        }
+        if c.wait.is_some() {
+            // A waiter run again was served.
+            blocking::end_wait(&mut self.srv, c, cid);
+        }
+        if self.srv.blocking.waiting > 0 {
+            self.serve_ready();
+        }
         false
+    }
+
+    /// Serves the keys that commands created while clients wait on them:
+    /// for each, the waiters in arrival order whose kind matches the value
+    /// run their command again (see `server::blocking`). Keys made ready
+    /// meanwhile (a BLMOVE pushing to a waited key) are served in the same
+    /// pass; a nested call (from a command run here) leaves them to it.
+    fn serve_ready(&mut self) {
+        if self.serving_ready {
+            return;
+        }
+        self.serving_ready = true;
+        loop {
+            let next = self
+                .srv
+                .dbs
+                .iter_mut()
+                .enumerate()
+                .find_map(|(i, d)| d.pop_ready().map(|k| (i, k)));
+            let Some((dbi, key)) = next else { break };
+            for cid in self.srv.dbs[dbi].waiters_of(&key) {
+                let now = super::unix_ms();
+                let db = &mut self.srv.dbs[dbi];
+                let Some(id) = db.find(&key, now) else { break };
+                let value = db.value(id);
+                let served = self
+                    .clients
+                    .get(cid)
+                    .and_then(|c| c.wait.as_ref())
+                    .is_some_and(|w| w.kind.matches(value));
+                if served {
+                    self.process_input(cid);
+                }
+            }
+        }
+        self.serving_ready = false;
+    }
+
+    /// Answers the waiters whose timeout has passed with a null array, then
+    /// runs the input that waited behind their command.
+    fn expire_waits(&mut self) {
+        if self.srv.blocking.waiting == 0 {
+            return;
+        }
+        let now = super::unix_ms();
+        for cid in self.srv.blocking.expired(now) {
+            if let Some(c) = self.clients.get_mut(cid) {
+                blocking::release(&mut self.srv, c, cid, None);
+            }
+        }
+        self.resume_released();
+    }
+
+    /// Runs the input of clients whose wait ended without their command
+    /// running again (timeout, CLIENT UNBLOCK).
+    fn resume_released(&mut self) {
+        let released = std::mem::take(&mut self.srv.blocking.released);
+        for cid in released {
+            if self.clients.contains(cid) {
+                self.process_input(cid);
+            }
+        }
     }
 
     /// Work left by the commands just run: close the clients CLIENT KILL
     /// closed, and queue the output given to MONITOR clients.
     fn after_commands(&mut self) {
+        if !self.srv.blocking.released.is_empty() {
+            self.resume_released();
+        }
         let s = &mut self.srv.shared;
         let killed = std::mem::take(&mut s.killed);
         let monitors = (!s.monitors.is_empty()).then(|| s.monitors.clone());
@@ -669,6 +762,9 @@ impl EventLoop {
     fn close_client(&mut self, cid: usize, why: CloseReason) {
         if !self.clients.contains(cid) {
             return;
+        }
+        if let Some(c) = self.clients.get_mut(cid) {
+            blocking::end_wait(&mut self.srv, c, cid);
         }
         let mut c = self.clients.remove(cid);
         if c.monitor {

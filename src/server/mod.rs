@@ -5,6 +5,7 @@
 //! themselves live in the loop's slab. Both are owned by the one loop thread, so
 //! nothing here is locked.
 
+pub mod blocking;
 pub mod client;
 pub mod event_loop;
 pub mod latency;
@@ -90,6 +91,8 @@ pub struct ServerState {
     /// Latency histogram per command, indexed like `cmd_stats`; allocated
     /// on a command's first call.
     pub cmd_latency: Vec<Option<Box<latency::Histogram>>>,
+    /// Clients waiting in blocking commands: deadlines, counts, requests.
+    pub blocking: blocking::Blocking,
 }
 
 impl ServerState {
@@ -118,6 +121,7 @@ impl ServerState {
             replid: crate::commands::server::new_replid(),
             active_expire: true,
             clock: Clock::new(),
+            blocking: blocking::Blocking::default(),
             shared: client::Shared::default(),
             mem_startup: crate::commands::server::startup_memory(),
             slowlog: latency::SlowLog::default(),
