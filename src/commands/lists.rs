@@ -1,5 +1,6 @@
 //! List commands: LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LINDEX,
-//! LSET, LRANGE, LTRIM, LREM, LINSERT, LPOS, LMOVE, RPOPLPUSH and LMPOP.
+//! LSET, LRANGE, LTRIM, LREM, LINSERT, LPOS, LMOVE, RPOPLPUSH and LMPOP, and
+//! the blocking forms BLPOP, BRPOP, BRPOPLPUSH, BLMOVE and BLMPOP.
 //!
 //! Handlers parse their arguments in Redis's order (so the first error a
 //! client sees is Redis's: some commands check numbers before looking up the
@@ -7,6 +8,12 @@
 //! the replies. Readers write straight from the stored node bytes (LRANGE,
 //! LINDEX, LPOP), with no copy per element; a list whose last element goes is
 //! deleted. Node sizes follow `list-max-listpack-size`, read at each write.
+//!
+//! A blocking form serves the first key holding a list as its plain form
+//! does; when none has data it parks the client with `Ctx::block` and
+//! writes nothing. The loop runs the same command again once a waited key is
+//! created holding a list, so the code that serves a waiter is the code
+//! above (see `server::blocking`).
 //!
 //! Write commands look keys up with `Db::lookup` (no hit/miss counting, as
 //! Redis's write lookups); read commands with `Db::lookup_read`.
@@ -24,6 +31,7 @@ use crate::keyspace::dict::EntryId;
 use crate::keyspace::list::{End, List};
 use crate::keyspace::value::Value;
 use crate::protocol::reply::ReplyBuf;
+use crate::server::blocking::{parse_timeout, BlockKind};
 use crate::util::numbers::parse_i64;
 
 const MUST_BE_POSITIVE: &str = "ERR value is out of range, must be positive";
@@ -609,6 +617,92 @@ fn lmpop(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 // ---------------------------------------------------------------------------
+// Blocking forms
+// ---------------------------------------------------------------------------
+
+/// Parks the client on `keys` until one gets a list (the loop then runs the
+/// command again), or, where a command may not block (inside MULTI), replies
+/// as a timeout does: a null array.
+fn block_or_timeout<'a>(
+    ctx: &mut Ctx,
+    keys: impl Iterator<Item = &'a [u8]>,
+    deadline: Option<i64>,
+) -> CmdResult {
+    if !ctx.can_block() {
+        ctx.out.null_array();
+        return Ok(());
+    }
+    let keys: Vec<&[u8]> = keys.collect();
+    ctx.block(&keys, deadline, BlockKind::List);
+    Ok(())
+}
+
+/// BLPOP / BRPOP key... timeout: `[key, element]` from the first key that
+/// holds a list, else blocks.
+fn bpop_generic(ctx: &mut Ctx, args: &Args, end: End) -> CmdResult {
+    let last = args.len() - 1;
+    let deadline = parse_timeout(args.get(last), ctx.now)?;
+    let now = ctx.now;
+    let (db, out) = ctx.db_out();
+    for key in args.iter_from(1).take(last - 1) {
+        if let Some(id) = lookup_list(db, key, now)? {
+            out.array(2);
+            out.bulk(key);
+            let l = list_mut(db, id);
+            if let Some(v) = l.peek(end) {
+                out.bulk(v);
+            }
+            l.drop_end(end);
+            remove_if_empty(db, id);
+            ctx.dirty += 1;
+            return Ok(());
+        }
+    }
+    block_or_timeout(ctx, args.iter_from(1).take(last - 1), deadline)
+}
+
+fn blpop(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    bpop_generic(ctx, args, End::Head)
+}
+
+fn brpop(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    bpop_generic(ctx, args, End::Tail)
+}
+
+/// BLMOVE / BRPOPLPUSH: LMOVE when the source holds a list, else blocks on
+/// it (the destination's type is checked only once there is data).
+fn bmove_generic(ctx: &mut Ctx, args: &Args, from: End, to: End, timeout_arg: usize) -> CmdResult {
+    let deadline = parse_timeout(args.get(timeout_arg), ctx.now)?;
+    let now = ctx.now;
+    let src = args.get(1);
+    if lookup_list(ctx.db(), src, now)?.is_some() {
+        return move_generic(ctx, src, args.get(2), from, to);
+    }
+    block_or_timeout(ctx, std::iter::once(src), deadline)
+}
+
+fn blmove(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let from = parse_end(args.get(3))?;
+    let to = parse_end(args.get(4))?;
+    bmove_generic(ctx, args, from, to, 5)
+}
+
+fn brpoplpush(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    bmove_generic(ctx, args, End::Tail, End::Head, 3)
+}
+
+/// BLMPOP timeout numkeys key... LEFT|RIGHT [COUNT n]: the arguments after
+/// the timeout are checked first, as Redis.
+fn blmpop(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let m = parse_mpop(args, 2)?;
+    let deadline = parse_timeout(args.get(1), ctx.now)?;
+    if mpop_first(ctx, args, &m)? {
+        return Ok(());
+    }
+    block_or_timeout(ctx, args.iter_from(m.first_key).take(m.numkeys), deadline)
+}
+
+// ---------------------------------------------------------------------------
 // The command table
 // ---------------------------------------------------------------------------
 
@@ -658,6 +752,20 @@ const MPOP_KEY_SPECS: &[KeySpec] = &[KeySpec {
         firstkey: 1,
         keystep: 1,
     },
+}];
+
+const W_BLOCKING: Flags = Flags::WRITE.or(Flags::NOSCRIPT).or(Flags::BLOCKING);
+const W_DENYOOM_BLOCKING: Flags = W_DENYOOM.or(Flags::NOSCRIPT).or(Flags::BLOCKING);
+/// BLPOP / BRPOP: every argument but the timeout is a key.
+const KEYS_BEFORE_TIMEOUT: Keys = Keys {
+    first: 1,
+    last: -2,
+    step: 1,
+};
+/// BLMPOP: as LMPOP, one argument later (after the timeout).
+const BMPOP_KEY_SPECS: &[KeySpec] = &[KeySpec {
+    begin: BeginSearch::Index(2),
+    ..MPOP_KEY_SPECS[0]
 }];
 
 // Documented arguments (COMMAND DOCS), as redis-server 7.0 reports them.
@@ -765,6 +873,40 @@ const ARGS_LPOS: &[Arg] = &[
     optional_int("rank", "RANK"),
     optional_int("num-matches", "COUNT"),
     optional_int("len", "MAXLEN"),
+];
+
+const TIMEOUT: Arg = Arg {
+    name: "timeout",
+    kind: ArgType::Double,
+    ..ARG
+};
+const TIMEOUT_HISTORY: &[(&str, &str)] = &[(
+    "6.0.0",
+    "`timeout` is read as a double instead of an integer.",
+)];
+const ARGS_BPOP: &[Arg] = &[
+    Arg {
+        flags: ArgFlags::MULTIPLE,
+        ..KEY
+    },
+    TIMEOUT,
+];
+const ARGS_BLMOVE: &[Arg] = &[
+    SOURCE,
+    DESTINATION,
+    direction("wherefrom"),
+    direction("whereto"),
+    TIMEOUT,
+];
+const ARGS_BLMPOP: &[Arg] = &[
+    TIMEOUT,
+    integer("numkeys"),
+    Arg {
+        flags: ArgFlags::MULTIPLE,
+        ..KEY
+    },
+    direction("where"),
+    optional_int("count", "COUNT"),
 ];
 
 const PUSH_HISTORY: &[(&str, &str)] = &[("2.4.0", "Accepts multiple `element` arguments.")];
@@ -972,6 +1114,75 @@ pub const COMMANDS: &[CommandSpec] = &[
         complexity: "O(N+M) where N is the number of keys given and M the number of elements returned.",
         arguments: ARGS_LMPOP,
         handler: lmpop,
+        ..LIST_CMD
+    },
+    CommandSpec {
+        name: "blpop",
+        arity: -3,
+        flags: W_BLOCKING,
+        keys: KEYS_BEFORE_TIMEOUT,
+        since: "2.0.0",
+        summary: "Pops the first element of the first non-empty list, or blocks until one has data.",
+        complexity: "O(N) where N is the number of keys given.",
+        key_flags: RW_ACCESS_DELETE,
+        history: TIMEOUT_HISTORY,
+        arguments: ARGS_BPOP,
+        handler: blpop,
+        ..LIST_CMD
+    },
+    CommandSpec {
+        name: "brpop",
+        arity: -3,
+        flags: W_BLOCKING,
+        keys: KEYS_BEFORE_TIMEOUT,
+        since: "2.0.0",
+        summary: "Pops the last element of the first non-empty list, or blocks until one has data.",
+        complexity: "O(N) where N is the number of keys given.",
+        key_flags: RW_ACCESS_DELETE,
+        history: TIMEOUT_HISTORY,
+        arguments: ARGS_BPOP,
+        handler: brpop,
+        ..LIST_CMD
+    },
+    CommandSpec {
+        name: "brpoplpush",
+        arity: 4,
+        flags: W_DENYOOM_BLOCKING,
+        keys: Keys::TWO,
+        key_specs: MOVE_KEY_SPECS,
+        since: "2.2.0",
+        summary: "Pops the last element of a list and prepends it to another, or blocks until there is one.",
+        doc_flags: DocFlags::DEPRECATED,
+        deprecated_since: "6.2.0",
+        replaced_by: "`BLMOVE` with the `RIGHT` and `LEFT` arguments",
+        history: TIMEOUT_HISTORY,
+        arguments: &[SOURCE, DESTINATION, TIMEOUT],
+        handler: brpoplpush,
+        ..LIST_CMD
+    },
+    CommandSpec {
+        name: "blmove",
+        arity: 6,
+        flags: W_DENYOOM_BLOCKING,
+        keys: Keys::TWO,
+        key_specs: MOVE_KEY_SPECS,
+        since: "6.2.0",
+        summary: "Pops an element from one list and pushes it to another, or blocks until there is one.",
+        arguments: ARGS_BLMOVE,
+        handler: blmove,
+        ..LIST_CMD
+    },
+    CommandSpec {
+        name: "blmpop",
+        arity: -5,
+        flags: Flags::WRITE.or(Flags::BLOCKING),
+        keys: Keys::NONE,
+        key_specs: BMPOP_KEY_SPECS,
+        since: "7.0.0",
+        summary: "Pops elements from the first non-empty list among several keys, or blocks until one has data.",
+        complexity: "O(N+M) where N is the number of keys given and M the number of elements returned.",
+        arguments: ARGS_BLMPOP,
+        handler: blmpop,
         ..LIST_CMD
     },
 ];
