@@ -615,6 +615,26 @@ mod tests {
         out
     }
 
+    /// Every node within the fill (a node of one element may be larger).
+    fn check_nodes(l: &List, fill: i64) {
+        for n in &l.nodes {
+            assert!(!n.is_empty());
+            if n.len() > 1 {
+                let fits = if fill >= 0 {
+                    n.len() <= fill.max(1) as usize && n.total_bytes() <= SIZE_SAFETY_LIMIT
+                } else {
+                    n.total_bytes() <= byte_limit(fill)
+                };
+                assert!(
+                    fits,
+                    "node of {} entries, {} bytes",
+                    n.len(),
+                    n.total_bytes()
+                );
+            }
+        }
+    }
+
     fn check(l: &List, model: &VecDeque<Vec<u8>>) {
         assert_eq!(l.len(), model.len());
         let all: Vec<Vec<u8>> = model.iter().cloned().collect();
@@ -742,6 +762,7 @@ mod tests {
                 if step % 97 == 0 {
                     check(&l, &m);
                 }
+                check_nodes(&l, fill);
             }
             check(&l, &m);
         }
