@@ -60,6 +60,9 @@ fn flags_of(c: &Client) -> String {
     if c.monitor {
         f.push('O');
     }
+    if c.subs.any() {
+        f.push('P');
+    }
     if c.is_blocked() {
         f.push('b');
     }
@@ -99,7 +102,7 @@ fn info_line(c: &Client, own: Option<(&ReplyBuf, usize)>, s: &mut String) {
     let _ = writeln!(
         s,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} \
-         sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 \
+         sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 \
          rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} \
          user=default redir=-1 resp={}",
         c.id,
@@ -111,6 +114,9 @@ fn info_line(c: &Client, own: Option<(&ReplyBuf, usize)>, s: &mut String) {
         c.last_interaction.elapsed().as_secs(),
         flags_of(c),
         c.db,
+        c.subs.channels.len(),
+        c.subs.patterns.len(),
+        c.subs.shard.len(),
         qlen,
         qcap.saturating_sub(qlen),
         argv_mem,

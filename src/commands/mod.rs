@@ -16,11 +16,13 @@ pub mod keys;
 pub mod latency;
 pub mod lists;
 pub mod memory;
+pub mod pubsub;
 pub mod server;
 pub mod sets;
 pub mod slowlog;
 pub mod strings;
 pub mod table;
+pub mod zsets;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -116,6 +118,7 @@ const TABLES: &[&[CommandSpec]] = &[
     lists::COMMANDS,
     hashes::COMMANDS,
     sets::COMMANDS,
+    zsets::COMMANDS,
     keys::COMMANDS,
     connection::COMMANDS,
     client::COMMANDS,
@@ -124,6 +127,7 @@ const TABLES: &[&[CommandSpec]] = &[
     command_info::COMMANDS,
     slowlog::COMMANDS,
     latency::COMMANDS,
+    pubsub::COMMANDS,
 ];
 
 impl Registry {
@@ -278,17 +282,33 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
         );
         return start;
     }
+    // A RESP2 connection in Pub/Sub mode only (un)subscribes and pings.
+    let caller = &ctx.clients[ctx.cid];
+    if caller.resp == 2 && caller.subs.any() && !pubsub::allowed_in_pubsub(top.name) {
+        reject(
+            ctx,
+            Some(idx),
+            pubsub::not_allowed_in_pubsub(&entry.full_name),
+        );
+        return start;
+    }
     ctx.clients[ctx.cid].last_cmd = entry.full_name.as_str();
     ctx.dirty = 0;
+    // A blocked command run again when its keys are ready (see
+    // server::blocking) was already shown to MONITOR when it first ran.
+    let rerun = ctx.clients[ctx.cid].wait.is_some();
     let result = (spec.handler)(ctx, args);
     let end = Instant::now();
     let usec = end.saturating_duration_since(start).as_micros() as u64;
-    let st = &mut ctx.srv.cmd_stats[idx];
-    st.calls += 1;
-    st.usec += usec;
-    ctx.srv.stats.commands_processed += 1;
     ctx.srv.dirty += ctx.dirty;
-    slowlog::record(ctx, idx, args, usec, end);
+    // A command that blocks is counted once, by the run that completes it.
+    if ctx.srv.blocking.request.is_none() {
+        let st = &mut ctx.srv.cmd_stats[idx];
+        st.calls += 1;
+        st.usec += usec;
+        ctx.srv.stats.commands_processed += 1;
+        slowlog::record(ctx, idx, args, usec, end);
+    }
     if let Err(e) = result {
         ctx.srv.cmd_stats[idx].failed += 1;
         count_error(ctx, &e);
@@ -296,7 +316,9 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
     }
     // MONITOR feed: after the call, as Redis (the database shown is the one
     // selected after the command, and the caller's reply comes first).
-    client::feed_monitors(ctx, spec, args);
+    if !rerun {
+        client::feed_monitors(ctx, spec, args);
+    }
     end
 }
 

@@ -688,10 +688,11 @@ fn section_stats(ctx: &mut Ctx, s: &mut String) {
     field!(s, "current_eviction_exceeded_time", "0");
     field!(s, "keyspace_hits", "{hits}");
     field!(s, "keyspace_misses", "{misses}");
+    let ps = &ctx.srv.pubsub;
+    field!(s, "pubsub_channels", "{}", ps.channel_count());
+    field!(s, "pubsub_patterns", "{}", ps.numpat());
+    field!(s, "pubsubshard_channels", "{}", ps.shard_count());
     for f in [
-        "pubsub_channels",
-        "pubsub_patterns",
-        "pubsubshard_channels",
         "latest_fork_usec",
         "total_forks",
         "migrate_cached_sockets",
@@ -1457,7 +1458,8 @@ fn type_code(v: &Value) -> u32 {
 /// Mixes a value's type and contents into `d`: a string's bytes; a list's
 /// elements mixed in order; a set's members XORed in (order-free); a hash's
 /// fields each digested as mix(field) then mix(value) from zeros, then that
-/// digest XORed in as a string.
+/// digest XORed in as a string; a sorted set's members likewise with their
+/// scores as `%.17g`.
 fn mix_value(d: &mut [u8; 20], v: &Value) {
     mix_digest(d, &type_code(v).to_be_bytes());
     let mut tmp = [0u8; 24];
@@ -1468,6 +1470,17 @@ fn mix_value(d: &mut [u8; 20], v: &Value) {
     match v {
         Value::List(l) => l.for_each(|e| mix_digest(d, e)),
         Value::Set(s) => s.for_each(|m| xor_digest(d, m)),
+        Value::Zset(z) => {
+            let mut buf = Vec::new();
+            z.for_each(|m, score| {
+                let mut e = [0u8; 20];
+                mix_digest(&mut e, m);
+                buf.clear();
+                crate::util::numbers::fmt_double(score, &mut buf);
+                mix_digest(&mut e, &buf);
+                xor_digest(d, &e);
+            })
+        }
         Value::Hash(h) => h.for_each(|f, val| {
             let mut e = [0u8; 20];
             mix_digest(&mut e, f);

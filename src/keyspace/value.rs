@@ -11,11 +11,13 @@
 //!   ("raw"), as Redis converts those to raw.
 //!
 //! The other types are boxed (one pointer in the enum), each in a module of
-//! its own that holds its encodings: `list::List`, `hash::Hash`, `set::Set`.
+//! its own that holds its encodings: `list::List`, `hash::Hash`, `set::Set`,
+//! `zset::Zset`.
 
 use super::hash::Hash;
 use super::list::List;
 use super::set::Set;
+use super::zset::Zset;
 use crate::util::numbers::{fmt_i64, parse_i64};
 
 /// Longest string kept inside the value itself.
@@ -53,6 +55,7 @@ pub enum Value {
     List(Box<List>),
     Hash(Box<Hash>),
     Set(Box<Set>),
+    Zset(Box<Zset>),
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
@@ -115,6 +118,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
+            Value::Zset(_) => "zset",
         }
     }
 
@@ -127,6 +131,7 @@ impl Value {
             Value::List(l) => l.encoding(),
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
+            Value::Zset(z) => z.encoding(),
         }
     }
 
@@ -186,6 +191,7 @@ impl Value {
             Value::List(l) => std::mem::size_of::<List>() + l.heap_size(),
             Value::Hash(h) => std::mem::size_of::<Hash>() + h.heap_size(),
             Value::Set(s) => std::mem::size_of::<Set>() + s.heap_size(),
+            Value::Zset(z) => std::mem::size_of::<Zset>() + z.heap_size(),
         }
     }
 
@@ -207,6 +213,7 @@ impl Value {
             Value::List(l) => Value::List(Box::new(l.duplicate())),
             Value::Hash(h) => Value::Hash(Box::new(h.duplicate())),
             Value::Set(s) => Value::Set(Box::new(s.duplicate())),
+            Value::Zset(z) => Value::Zset(Box::new(z.duplicate())),
         }
     }
 }

@@ -89,6 +89,10 @@ pub struct Client {
     /// Set while the held command is a blocking command waiting on keys
     /// (else a held command is held by CLIENT PAUSE).
     pub wait: Option<crate::server::blocking::Wait>,
+    /// Pub/Sub subscriptions.
+    pub subs: crate::server::pubsub::ClientSubs,
+    /// Listed in `PubSub::touched` (messages were added to its output).
+    pub in_touched: bool,
     /// Length and capacity of the query buffer when the event loop lent it
     /// to the running commands (CLIENT LIST qbuf / qbuf-free of the caller).
     pub lent_qbuf: (usize, usize),
@@ -191,6 +195,8 @@ impl Client {
             reply_skip_next: false,
             held: None,
             wait: None,
+            subs: Default::default(),
+            in_touched: false,
             lent_qbuf: (0, 0),
         }
     }

@@ -9,6 +9,7 @@ pub mod blocking;
 pub mod client;
 pub mod event_loop;
 pub mod latency;
+pub mod pubsub;
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -93,6 +94,8 @@ pub struct ServerState {
     pub cmd_latency: Vec<Option<Box<latency::Histogram>>>,
     /// Clients waiting in blocking commands: deadlines, counts, requests.
     pub blocking: blocking::Blocking,
+    /// Pub/Sub channels, patterns and their subscribers.
+    pub pubsub: pubsub::PubSub,
 }
 
 impl ServerState {
@@ -122,6 +125,7 @@ impl ServerState {
             active_expire: true,
             clock: Clock::new(),
             blocking: blocking::Blocking::default(),
+            pubsub: pubsub::PubSub::default(),
             shared: client::Shared::default(),
             mem_startup: crate::commands::server::startup_memory(),
             slowlog: latency::SlowLog::default(),
