@@ -622,14 +622,20 @@ fn lmpop(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 /// Parks the client on `keys` until one gets a list (the loop then runs the
 /// command again), or, where a command may not block (inside MULTI), replies
-/// as a timeout does: a null array.
+/// with no data: a null array, or for BLMOVE/BRPOPLPUSH (`nil_bulk`) a nil
+/// bulk, as Redis 7.0 does there (a real timeout is a null array for all).
 fn block_or_timeout<'a>(
     ctx: &mut Ctx,
     keys: impl Iterator<Item = &'a [u8]>,
     deadline: Option<i64>,
+    nil_bulk: bool,
 ) -> CmdResult {
     if !ctx.can_block() {
-        ctx.out.null_array();
+        if nil_bulk {
+            ctx.out.null();
+        } else {
+            ctx.out.null_array();
+        }
         return Ok(());
     }
     let keys: Vec<&[u8]> = keys.collect();
@@ -658,7 +664,7 @@ fn bpop_generic(ctx: &mut Ctx, args: &Args, end: End) -> CmdResult {
             return Ok(());
         }
     }
-    block_or_timeout(ctx, args.iter_from(1).take(last - 1), deadline)
+    block_or_timeout(ctx, args.iter_from(1).take(last - 1), deadline, false)
 }
 
 fn blpop(ctx: &mut Ctx, args: &Args) -> CmdResult {
@@ -678,7 +684,7 @@ fn bmove_generic(ctx: &mut Ctx, args: &Args, from: End, to: End, timeout_arg: us
     if lookup_list(ctx.db(), src, now)?.is_some() {
         return move_generic(ctx, src, args.get(2), from, to);
     }
-    block_or_timeout(ctx, std::iter::once(src), deadline)
+    block_or_timeout(ctx, std::iter::once(src), deadline, true)
 }
 
 fn blmove(ctx: &mut Ctx, args: &Args) -> CmdResult {
@@ -699,7 +705,12 @@ fn blmpop(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if mpop_first(ctx, args, &m)? {
         return Ok(());
     }
-    block_or_timeout(ctx, args.iter_from(m.first_key).take(m.numkeys), deadline)
+    block_or_timeout(
+        ctx,
+        args.iter_from(m.first_key).take(m.numkeys),
+        deadline,
+        false,
+    )
 }
 
 // ---------------------------------------------------------------------------

@@ -347,10 +347,24 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
 }
 
 fn reject(ctx: &mut Ctx, idx: Option<usize>, e: CmdError) {
-    // A command refused while a transaction is being queued aborts it.
-    let c = &mut ctx.clients[ctx.cid];
+    // A command refused while a transaction is being queued aborts it; an
+    // EXEC refused (wrong arity) ends it at once, saying why.
+    let cid = ctx.cid;
+    let c = &mut ctx.clients[cid];
+    let mut e = e;
     if c.multi.is_some() && !ctx.srv.in_exec {
         c.multi_failed = true;
+        if idx.is_some_and(|i| Registry::get().all[i].spec.name == "exec") {
+            transactions::discard_state(ctx.srv, &mut ctx.clients[cid], cid);
+            let text = e
+                .bytes()
+                .strip_prefix(b"ERR ")
+                .unwrap_or(e.bytes())
+                .to_vec();
+            let mut msg = b"EXECABORT Transaction discarded because of: ".to_vec();
+            msg.extend_from_slice(&text);
+            e = CmdError(msg.into());
+        }
     }
     if let Some(i) = idx {
         ctx.srv.cmd_stats[i].rejected += 1;
