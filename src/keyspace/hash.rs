@@ -1,11 +1,19 @@
 //! The hash type, in Redis 7.0's two encodings:
 //!
-//! - `Listpack`: fields and values alternating in one `Listpack` buffer, while
-//!   the hash has at most `hash-max-listpack-entries` fields and no field or
-//!   value longer than `hash-max-listpack-value` bytes. A small hash then costs
-//!   one allocation (plus the `Box` in `Value`), which is what keeps a million
-//!   small hashes well under Redis's memory. Lookups are a linear scan of the
+//! - `Listpack` (as OBJECT ENCODING names it): fields and values alternating
+//!   in one `Pack` buffer, while the hash has at most
+//!   `hash-max-listpack-entries` fields and no field or value longer than
+//!   `hash-max-listpack-value` bytes. A small hash then costs one exact-size
+//!   allocation (plus the `Box` in `Value`). Lookups are a linear scan of the
 //!   fields, cheap at these sizes; writes replace or append in place.
+//!
+//!   `Pack` rather than the shared `Listpack`: a hash is only ever walked
+//!   front to back, so it needs no back-lengths, no entry count and no spare
+//!   capacity. Each string is a varint length and its bytes, in a `Box<[u8]>`
+//!   of exactly that size. That is 2 bytes per field/value pair, and 16 bytes
+//!   of header, less than a `Listpack` (whose 32-byte struct would also make
+//!   the `Box<Hash>` allocation one size class larger), which is what a
+//!   million small hashes need to stay well under Redis's memory.
 //! - `Table`: a `Dict` of fields to values (boxed, so a small hash does not pay
 //!   for the table's header), with incremental rehashing and Redis's SCAN
 //!   cursor.
@@ -19,7 +27,6 @@
 use std::collections::HashSet;
 
 use super::dict::{Dict, EntryId};
-use super::listpack::Listpack;
 use super::small_bytes::SmallBytes;
 
 /// The table of a large hash.
@@ -27,7 +34,7 @@ pub type Table = Dict<SmallBytes, SmallBytes>;
 
 pub enum Hash {
     /// field, value, field, value...
-    Listpack(Listpack),
+    Listpack(Pack),
     Table(Box<Table>),
 }
 
@@ -63,13 +70,13 @@ impl Default for Hash {
 impl Hash {
     /// An empty hash (listpack encoded).
     pub fn new() -> Hash {
-        Hash::Listpack(Listpack::new())
+        Hash::Listpack(Pack::default())
     }
 
     /// Number of fields.
     pub fn len(&self) -> usize {
         match self {
-            Hash::Listpack(lp) => lp.len() / 2,
+            Hash::Listpack(p) => p.pairs_len(),
             Hash::Table(d) => d.len(),
         }
     }
@@ -89,7 +96,7 @@ impl Hash {
     /// Heap bytes held (MEMORY USAGE).
     pub fn heap_size(&self) -> usize {
         match self {
-            Hash::Listpack(lp) => lp.heap_size(),
+            Hash::Listpack(p) => p.heap_size(),
             Hash::Table(d) => {
                 std::mem::size_of::<Table>()
                     + d.heap_bytes()
@@ -124,10 +131,7 @@ impl Hash {
     pub fn for_each(&self, mut f: impl FnMut(&[u8], &[u8])) {
         match self {
             Hash::Listpack(lp) => {
-                let mut it = lp.iter();
-                while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                    f(k, v);
-                }
+                lp.pairs().for_each(|(k, v)| f(k, v));
             }
             Hash::Table(d) => d.iter().for_each(|id| {
                 let (k, v) = d.entry(id);
@@ -140,12 +144,7 @@ impl Hash {
     pub fn pairs(&self) -> Vec<(&[u8], &[u8])> {
         let mut v = Vec::with_capacity(self.len());
         match self {
-            Hash::Listpack(lp) => {
-                let mut it = lp.iter();
-                while let (Some(k), Some(val)) = (it.next(), it.next()) {
-                    v.push((k, val));
-                }
-            }
+            Hash::Listpack(lp) => v.extend(lp.pairs()),
             Hash::Table(d) => v.extend(d.iter().map(|id| table_pair(d, id))),
         }
         v
@@ -154,18 +153,14 @@ impl Hash {
     /// The value of `field`.
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
         match self {
-            Hash::Listpack(lp) => {
-                let p = lp.find(field, 2)?;
-                let (_, vp) = lp.get_next(p);
-                Some(lp.get(vp))
-            }
+            Hash::Listpack(lp) => lp.pairs().find(|(k, _)| *k == field).map(|(_, v)| v),
             Hash::Table(d) => d.get(field).map(|v| v.as_slice()),
         }
     }
 
     pub fn contains(&self, field: &[u8]) -> bool {
         match self {
-            Hash::Listpack(lp) => lp.find(field, 2).is_some(),
+            Hash::Listpack(lp) => lp.pairs().any(|(k, _)| k == field),
             Hash::Table(d) => d.find(field).is_some(),
         }
     }
@@ -180,14 +175,10 @@ impl Hash {
         match self {
             Hash::Listpack(lp) => {
                 // One scan: replace the value in place, or append the pair.
-                if let Some(p) = lp.find(field, 2) {
-                    let (_, vp) = lp.get_next(p);
-                    lp.replace(vp, value);
+                let Some(pairs) = lp.set(field, value) else {
                     return false;
-                }
-                lp.push_back(field);
-                lp.push_back(value);
-                if lp.len() / 2 > lim.max_entries {
+                };
+                if pairs > lim.max_entries {
                     self.convert();
                 }
                 true
@@ -209,13 +200,7 @@ impl Hash {
     /// sparse, as Redis resizes a hash after HDEL.
     pub fn remove(&mut self, field: &[u8]) -> bool {
         match self {
-            Hash::Listpack(lp) => match lp.find(field, 2) {
-                Some(p) => {
-                    lp.remove_range(p, 2);
-                    true
-                }
-                None => false,
-            },
+            Hash::Listpack(lp) => lp.remove(field),
             Hash::Table(d) => {
                 let found = d.remove(field).is_some();
                 if found {
@@ -230,8 +215,7 @@ impl Hash {
     fn convert(&mut self) {
         if let Hash::Listpack(lp) = self {
             let mut t = Table::new();
-            let mut it = lp.iter();
-            while let (Some(k), Some(v)) = (it.next(), it.next()) {
+            for (k, v) in lp.pairs() {
                 t.insert_new(SmallBytes::from_slice(k), SmallBytes::from_slice(v));
             }
             *self = Hash::Table(Box::new(t));
@@ -250,10 +234,7 @@ impl Hash {
     ) -> u64 {
         match self {
             Hash::Listpack(lp) => {
-                let mut it = lp.iter();
-                while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                    f(k, v);
-                }
+                lp.pairs().for_each(|(k, v)| f(k, v));
                 0
             }
             Hash::Table(d) => {
@@ -338,6 +319,161 @@ impl Hash {
     }
 }
 
+// ---------------------------------------------------------------------------
+// Pack: the compact encoding
+// ---------------------------------------------------------------------------
+
+/// Fields and values of a small hash, alternating, each a little-endian
+/// base-128 varint length then the bytes, in one buffer of exactly that size.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Pack(Box<[u8]>);
+
+/// Appends the encoding of `s`.
+fn encode_str(s: &[u8], out: &mut Vec<u8>) {
+    let mut n = s.len();
+    while n >= 0x80 {
+        out.push((n & 0x7f) as u8 | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+    out.extend_from_slice(s);
+}
+
+/// Bytes `encode_str` writes for a string of `len` bytes.
+fn encoded_len(len: usize) -> usize {
+    let mut bytes = 1;
+    let mut n = len >> 7;
+    while n > 0 {
+        bytes += 1;
+        n >>= 7;
+    }
+    bytes + len
+}
+
+/// Where one pair sits in a pack: the field's encoding starts at `start`,
+/// the value's at `value_at`, and the pair ends at `end`.
+struct PairAt {
+    start: usize,
+    value_at: usize,
+    end: usize,
+}
+
+impl Pack {
+    /// The string at byte `at` and the offset after it (None at the end).
+    fn read(&self, at: usize) -> Option<(&[u8], usize)> {
+        let buf = &self.0;
+        let mut len = 0usize;
+        let mut shift = 0u32;
+        let mut p = at;
+        loop {
+            let b = *buf.get(p)?;
+            p += 1;
+            len |= ((b & 0x7f) as usize).checked_shl(shift)?;
+            if b & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+        }
+        let end = p.checked_add(len)?;
+        Some((buf.get(p..end)?, end))
+    }
+
+    /// The pairs in order.
+    pub fn pairs(&self) -> PackPairs<'_> {
+        PackPairs { pack: self, at: 0 }
+    }
+
+    /// Number of pairs (a walk: small hashes only).
+    pub fn pairs_len(&self) -> usize {
+        self.pairs().count()
+    }
+
+    /// Heap bytes held.
+    pub fn heap_size(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Finds `field`: its pair's place, or None and the number of pairs.
+    fn locate(&self, field: &[u8]) -> Result<PairAt, usize> {
+        let mut at = 0;
+        let mut n = 0;
+        while let Some((k, value_at)) = self.read(at) {
+            let Some((_, end)) = self.read(value_at) else {
+                break;
+            };
+            if k == field {
+                return Ok(PairAt {
+                    start: at,
+                    value_at,
+                    end,
+                });
+            }
+            at = end;
+            n += 1;
+        }
+        Err(n)
+    }
+
+    /// Sets `field` to `value` in one scan: replaces the value in place, or
+    /// appends the pair. Returns None when the field existed, else the number
+    /// of pairs now held.
+    fn set(&mut self, field: &[u8], value: &[u8]) -> Option<usize> {
+        match self.locate(field) {
+            Ok(pair) => {
+                let old = pair.end - pair.value_at;
+                if old == encoded_len(value.len()) {
+                    // Same length, so the same varint: only the bytes change.
+                    self.0[pair.end - value.len()..pair.end].copy_from_slice(value);
+                } else {
+                    let mut v = Vec::with_capacity(self.0.len() - old + encoded_len(value.len()));
+                    v.extend_from_slice(&self.0[..pair.value_at]);
+                    encode_str(value, &mut v);
+                    v.extend_from_slice(&self.0[pair.end..]);
+                    self.0 = v.into_boxed_slice();
+                }
+                None
+            }
+            Err(n) => {
+                let mut v = Vec::from(std::mem::take(&mut self.0));
+                v.reserve_exact(encoded_len(field.len()) + encoded_len(value.len()));
+                encode_str(field, &mut v);
+                encode_str(value, &mut v);
+                self.0 = v.into_boxed_slice();
+                Some(n + 1)
+            }
+        }
+    }
+
+    /// Removes `field`; true if it was there.
+    fn remove(&mut self, field: &[u8]) -> bool {
+        let Ok(pair) = self.locate(field) else {
+            return false;
+        };
+        let mut v = Vec::from(std::mem::take(&mut self.0));
+        v.drain(pair.start..pair.end);
+        self.0 = v.into_boxed_slice();
+        true
+    }
+}
+
+/// Iterator over the (field, value) pairs of a `Pack`.
+pub struct PackPairs<'a> {
+    pack: &'a Pack,
+    at: usize,
+}
+
+impl<'a> Iterator for PackPairs<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let pack: &'a Pack = self.pack;
+        let (k, value_at) = pack.read(self.at)?;
+        let (v, end) = pack.read(value_at)?;
+        self.at = end;
+        Some((k, v))
+    }
+}
+
 fn table_pair(d: &Table, id: EntryId) -> (&[u8], &[u8]) {
     let (k, v) = d.entry(id);
     (k.as_slice(), v.as_slice())
@@ -385,7 +521,7 @@ mod tests {
 
     #[test]
     fn small_hash_stays_one_listpack() {
-        assert_eq!(std::mem::size_of::<Hash>(), 32);
+        assert!(std::mem::size_of::<Hash>() <= 24);
         let lim = Limits::new(512, 64);
         let mut h = Hash::new();
         assert!(h.set(b"a", b"1", lim));
@@ -402,6 +538,30 @@ mod tests {
             h.pairs(),
             vec![(&b"a"[..], &b"22"[..]), (&b"c"[..], &b"b"[..])]
         );
+    }
+
+    #[test]
+    fn pack_is_exact_and_holds_long_strings() {
+        let lim = Limits::new(512, 100_000);
+        let mut h = Hash::new();
+        h.set(b"field:1", b"v1", lim);
+        // varint length + bytes, per string, nothing else.
+        assert_eq!(h.heap_size(), 1 + 7 + 1 + 2);
+        let long = vec![b'x'; 20_000];
+        h.set(b"k", &long, lim);
+        h.set(&long[..200], b"short", lim);
+        assert_eq!(h.encoding(), "listpack");
+        assert_eq!(h.get(b"k"), Some(&long[..]));
+        assert_eq!(h.get(&long[..200]), Some(&b"short"[..]));
+        h.set(b"k", b"", lim);
+        assert_eq!(h.get(b"k"), Some(&b""[..]));
+        assert_eq!(h.len(), 3);
+        assert!(h.remove(b"field:1"));
+        assert_eq!(h.get(&long[..200]), Some(&b"short"[..]));
+        assert_eq!(h.heap_size(), 2 + 1 + 2 + 200 + 1 + 5);
+        assert_eq!(encoded_len(127), 128);
+        assert_eq!(encoded_len(128), 130);
+        assert_eq!(encoded_len(16384), 16387);
     }
 
     #[test]
