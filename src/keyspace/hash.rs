@@ -9,14 +9,19 @@
 //!
 //!   `Pack` rather than the shared `Listpack`: a hash is only ever walked
 //!   front to back, so it needs no back-lengths, no entry count and no spare
-//!   capacity. Each string is a varint length and its bytes, in a `Box<[u8]>`
-//!   of exactly that size. That is 2 bytes per field/value pair, and 16 bytes
-//!   of header, less than a `Listpack` (whose 32-byte struct would also make
-//!   the `Box<Hash>` allocation one size class larger), which is what a
-//!   million small hashes need to stay well under Redis's memory.
-//! - `Table`: a `Dict` of fields to values (boxed, so a small hash does not pay
-//!   for the table's header), with incremental rehashing and Redis's SCAN
-//!   cursor.
+//!   capacity. Each string is a varint length and its bytes, in one heap
+//!   block of exactly that size behind a 4-byte length. That is 2 bytes less
+//!   per field/value pair than a `Listpack`, and no 32-byte struct beside
+//!   the buffer: a million small hashes have to stay well under Redis's
+//!   memory.
+//! - `Table`: a `Dict` of fields to values, boxed, with incremental rehashing
+//!   and Redis's SCAN cursor.
+//!
+//! `Hash` itself is one word: a pointer to the pack block, or to the boxed
+//! table with its low bit set (both are 8-aligned). So it could live inline
+//! in `Value` (16 bytes) with no `Box` of its own. The unsafe code is all in
+//! the `Pack` block (alloc, realloc, free) and in telling the two pointers
+//! apart (`enc`, `enc_mut`, `Drop`).
 //!
 //! A write that crosses either limit converts the listpack to a table at once;
 //! a table never goes back, as in Redis (OBJECT ENCODING shows it).
@@ -24,7 +29,10 @@
 //! Nothing here knows RESP: the commands in `commands/hashes.rs` call these
 //! operations and write the replies.
 
+use std::alloc::{alloc, dealloc, handle_alloc_error, realloc, Layout};
 use std::collections::HashSet;
+use std::mem::ManuallyDrop;
+use std::ptr::NonNull;
 
 use super::dict::{Dict, EntryId};
 use super::small_bytes::SmallBytes;
@@ -32,10 +40,44 @@ use super::small_bytes::SmallBytes;
 /// The table of a large hash.
 pub type Table = Dict<SmallBytes, SmallBytes>;
 
-pub enum Hash {
+/// A hash value: a tagged pointer to a `Pack` block (low bit clear) or to a
+/// `Box<Table>` (low bit set). Owns what it points to.
+#[repr(transparent)]
+pub struct Hash(NonNull<u8>);
+
+// SAFETY: a Hash owns its block or table exclusively, like a Box; nothing is
+// shared between values, and Table itself is Send + Sync.
+unsafe impl Send for Hash {}
+unsafe impl Sync for Hash {}
+
+/// A look at a hash's encoding.
+enum Enc<'a> {
     /// field, value, field, value...
-    Listpack(Pack),
-    Table(Box<Table>),
+    Listpack(&'a Pack),
+    Table(&'a Table),
+}
+
+enum EncMut<'a> {
+    Listpack(&'a mut Pack),
+    Table(&'a mut Table),
+}
+
+/// Above this many bytes a pack converts to a table whatever the limits say
+/// (Redis has the same kind of safety limit on its listpacks), which keeps
+/// every block length well inside its u32.
+const PACK_MAX_BYTES: usize = 1 << 30;
+
+impl Drop for Hash {
+    fn drop(&mut self) {
+        if self.is_table() {
+            // SAFETY: the tagged pointer came from Box::into_raw in
+            // from_table and is dropped once, here.
+            unsafe { drop(Box::from_raw(self.table_ptr())) }
+        } else {
+            // SAFETY: untagged, the pointer is a live Pack block, owned.
+            unsafe { std::ptr::drop_in_place(self as *mut Hash as *mut Pack) }
+        }
+    }
 }
 
 /// The listpack limits, from `hash-max-listpack-entries` and
@@ -70,14 +112,57 @@ impl Default for Hash {
 impl Hash {
     /// An empty hash (listpack encoded).
     pub fn new() -> Hash {
-        Hash::Listpack(Pack::default())
+        Hash::from_pack(Pack::new())
+    }
+
+    fn from_pack(p: Pack) -> Hash {
+        let p = ManuallyDrop::new(p);
+        Hash(p.0)
+    }
+
+    fn from_table(t: Box<Table>) -> Hash {
+        let raw = Box::into_raw(t) as *mut u8;
+        // Table is 8-aligned, so bit 0 is free for the tag.
+        match NonNull::new(raw.wrapping_add(1)) {
+            Some(p) => Hash(p),
+            None => unreachable!("a Box is never null"),
+        }
+    }
+
+    fn is_table(&self) -> bool {
+        self.0.as_ptr() as usize & 1 == 1
+    }
+
+    fn table_ptr(&self) -> *mut Table {
+        self.0.as_ptr().wrapping_sub(1) as *mut Table
+    }
+
+    fn enc(&self) -> Enc<'_> {
+        if self.is_table() {
+            // SAFETY: tagged: a live Box<Table> owned by self.
+            Enc::Table(unsafe { &*self.table_ptr() })
+        } else {
+            // SAFETY: untagged: self has the layout of the Pack it owns
+            // (both repr(transparent) over the same pointer).
+            Enc::Listpack(unsafe { &*(self as *const Hash as *const Pack) })
+        }
+    }
+
+    fn enc_mut(&mut self) -> EncMut<'_> {
+        if self.is_table() {
+            // SAFETY: as in `enc`, borrowed mutably through &mut self.
+            EncMut::Table(unsafe { &mut *self.table_ptr() })
+        } else {
+            // SAFETY: as in `enc`.
+            EncMut::Listpack(unsafe { &mut *(self as *mut Hash as *mut Pack) })
+        }
     }
 
     /// Number of fields.
     pub fn len(&self) -> usize {
-        match self {
-            Hash::Listpack(p) => p.pairs_len(),
-            Hash::Table(d) => d.len(),
+        match self.enc() {
+            Enc::Listpack(p) => p.pairs_len(),
+            Enc::Table(d) => d.len(),
         }
     }
 
@@ -87,17 +172,18 @@ impl Hash {
 
     /// OBJECT ENCODING.
     pub fn encoding(&self) -> &'static str {
-        match self {
-            Hash::Listpack(_) => "listpack",
-            Hash::Table(_) => "hashtable",
+        if self.is_table() {
+            "hashtable"
+        } else {
+            "listpack"
         }
     }
 
     /// Heap bytes held (MEMORY USAGE).
     pub fn heap_size(&self) -> usize {
-        match self {
-            Hash::Listpack(p) => p.heap_size(),
-            Hash::Table(d) => {
+        match self.enc() {
+            Enc::Listpack(p) => p.heap_size(),
+            Enc::Table(d) => {
                 std::mem::size_of::<Table>()
                     + d.heap_bytes()
                     + d.iter()
@@ -112,15 +198,15 @@ impl Hash {
 
     /// A deep copy (COPY).
     pub fn duplicate(&self) -> Hash {
-        match self {
-            Hash::Listpack(lp) => Hash::Listpack(lp.clone()),
-            Hash::Table(d) => {
+        match self.enc() {
+            Enc::Listpack(lp) => Hash::from_pack(lp.clone()),
+            Enc::Table(d) => {
                 let mut t = Table::new();
                 for id in d.iter() {
                     let (k, v) = d.entry(id);
                     t.insert_new(k.clone(), v.clone());
                 }
-                Hash::Table(Box::new(t))
+                Hash::from_table(Box::new(t))
             }
         }
     }
@@ -129,11 +215,11 @@ impl Hash {
     /// order, or the table's arena order): HGETALL, HKEYS, HVALS, DEBUG
     /// DIGEST, RDB.
     pub fn for_each(&self, mut f: impl FnMut(&[u8], &[u8])) {
-        match self {
-            Hash::Listpack(lp) => {
+        match self.enc() {
+            Enc::Listpack(lp) => {
                 lp.pairs().for_each(|(k, v)| f(k, v));
             }
-            Hash::Table(d) => d.iter().for_each(|id| {
+            Enc::Table(d) => d.iter().for_each(|id| {
                 let (k, v) = d.entry(id);
                 f(k, v)
             }),
@@ -143,25 +229,25 @@ impl Hash {
     /// Every field and value, in `for_each` order.
     pub fn pairs(&self) -> Vec<(&[u8], &[u8])> {
         let mut v = Vec::with_capacity(self.len());
-        match self {
-            Hash::Listpack(lp) => v.extend(lp.pairs()),
-            Hash::Table(d) => v.extend(d.iter().map(|id| table_pair(d, id))),
+        match self.enc() {
+            Enc::Listpack(lp) => v.extend(lp.pairs()),
+            Enc::Table(d) => v.extend(d.iter().map(|id| table_pair(d, id))),
         }
         v
     }
 
     /// The value of `field`.
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
-        match self {
-            Hash::Listpack(lp) => lp.pairs().find(|(k, _)| *k == field).map(|(_, v)| v),
-            Hash::Table(d) => d.get(field).map(|v| v.as_slice()),
+        match self.enc() {
+            Enc::Listpack(lp) => lp.pairs().find(|(k, _)| *k == field).map(|(_, v)| v),
+            Enc::Table(d) => d.get(field).map(|v| v.as_slice()),
         }
     }
 
     pub fn contains(&self, field: &[u8]) -> bool {
-        match self {
-            Hash::Listpack(lp) => lp.pairs().any(|(k, _)| k == field),
-            Hash::Table(d) => d.find(field).is_some(),
+        match self.enc() {
+            Enc::Listpack(lp) => lp.pairs().any(|(k, _)| k == field),
+            Enc::Table(d) => d.find(field).is_some(),
         }
     }
 
@@ -169,11 +255,14 @@ impl Hash {
     /// when the pair is too long for a listpack, or when the hash then holds
     /// more fields than the listpack may.
     pub fn set(&mut self, field: &[u8], value: &[u8], lim: Limits) -> bool {
-        if matches!(self, Hash::Listpack(_)) && !lim.fits(field, value) {
-            self.convert();
+        if let Enc::Listpack(lp) = self.enc() {
+            let add = encoded_len(field.len()) + encoded_len(value.len());
+            if !lim.fits(field, value) || lp.byte_len() + add > PACK_MAX_BYTES {
+                self.convert();
+            }
         }
-        match self {
-            Hash::Listpack(lp) => {
+        match self.enc_mut() {
+            EncMut::Listpack(lp) => {
                 // One scan: replace the value in place, or append the pair.
                 let Some(pairs) = lp.set(field, value) else {
                     return false;
@@ -183,7 +272,7 @@ impl Hash {
                 }
                 true
             }
-            Hash::Table(d) => match d.get_mut(field) {
+            EncMut::Table(d) => match d.get_mut(field) {
                 Some(v) => {
                     *v = SmallBytes::from_slice(value);
                     false
@@ -199,9 +288,9 @@ impl Hash {
     /// Removes `field`; true if it was there. A table shrinks when it gets
     /// sparse, as Redis resizes a hash after HDEL.
     pub fn remove(&mut self, field: &[u8]) -> bool {
-        match self {
-            Hash::Listpack(lp) => lp.remove(field),
-            Hash::Table(d) => {
+        match self.enc_mut() {
+            EncMut::Listpack(lp) => lp.remove(field),
+            EncMut::Table(d) => {
                 let found = d.remove(field).is_some();
                 if found {
                     d.shrink_if_sparse();
@@ -213,12 +302,12 @@ impl Hash {
 
     /// Turns a listpack into a table (no-op for a table).
     fn convert(&mut self) {
-        if let Hash::Listpack(lp) = self {
+        if let Enc::Listpack(lp) = self.enc() {
             let mut t = Table::new();
             for (k, v) in lp.pairs() {
                 t.insert_new(SmallBytes::from_slice(k), SmallBytes::from_slice(v));
             }
-            *self = Hash::Table(Box::new(t));
+            *self = Hash::from_table(Box::new(t));
         }
     }
 
@@ -232,12 +321,12 @@ impl Hash {
         count: usize,
         mut f: impl FnMut(&'a [u8], &'a [u8]),
     ) -> u64 {
-        match self {
-            Hash::Listpack(lp) => {
+        match self.enc() {
+            Enc::Listpack(lp) => {
                 lp.pairs().for_each(|(k, v)| f(k, v));
                 0
             }
-            Hash::Table(d) => {
+            Enc::Table(d) => {
                 let mut found = 0usize;
                 let mut budget = count.saturating_mul(10);
                 let mut cur = cursor;
@@ -259,9 +348,9 @@ impl Hash {
     /// A picker of random pairs with repetition (HRANDFIELD without a count
     /// or with a negative one).
     pub fn random_picker(&self) -> RandomPicker<'_> {
-        match self {
-            Hash::Listpack(_) => RandomPicker::Pairs(self.pairs()),
-            Hash::Table(d) => RandomPicker::Table(d),
+        match self.enc() {
+            Enc::Listpack(_) => RandomPicker::Pairs(self.pairs()),
+            Enc::Table(d) => RandomPicker::Table(d),
         }
     }
 
@@ -275,8 +364,8 @@ impl Hash {
     ) -> Vec<(&[u8], &[u8])> {
         let n = self.len();
         let count = count.min(n);
-        match self {
-            Hash::Listpack(_) => {
+        match self.enc() {
+            Enc::Listpack(_) => {
                 let mut out = Vec::with_capacity(count);
                 let mut need = count;
                 for (seen, pair) in self.pairs().into_iter().enumerate() {
@@ -291,7 +380,7 @@ impl Hash {
                 }
                 out
             }
-            Hash::Table(d) if count.saturating_mul(3) > n => {
+            Enc::Table(d) if count.saturating_mul(3) > n => {
                 // Many of them: a partial shuffle of every entry.
                 let mut ids: Vec<EntryId> = d.iter().collect();
                 for i in 0..count {
@@ -301,7 +390,7 @@ impl Hash {
                 ids.truncate(count);
                 ids.into_iter().map(|id| table_pair(d, id)).collect()
             }
-            Hash::Table(d) => {
+            Enc::Table(d) => {
                 // Few of them: random picks until enough distinct ones.
                 let mut seen = HashSet::with_capacity(count);
                 let mut out = Vec::with_capacity(count);
@@ -324,22 +413,40 @@ impl Hash {
 // ---------------------------------------------------------------------------
 
 /// Fields and values of a small hash, alternating, each a little-endian
-/// base-128 varint length then the bytes, in one buffer of exactly that size.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Pack(Box<[u8]>);
+/// base-128 varint length then the bytes, in one heap block: a u32 byte
+/// length, then exactly that many bytes (8-aligned, so a `Hash` can tag it).
+#[repr(transparent)]
+pub struct Pack(NonNull<u8>);
 
-/// Appends the encoding of `s`.
-fn encode_str(s: &[u8], out: &mut Vec<u8>) {
-    let mut n = s.len();
-    while n >= 0x80 {
-        out.push((n & 0x7f) as u8 | 0x80);
-        n >>= 7;
+/// Bytes before the packed strings (their length, a u32).
+const HEADER: usize = 4;
+const BLOCK_ALIGN: usize = 8;
+
+/// The layout of a block holding `len` packed bytes.
+fn block_layout(len: usize) -> Layout {
+    match Layout::from_size_align(HEADER + len, BLOCK_ALIGN) {
+        Ok(l) => l,
+        // len stays under PACK_MAX_BYTES, so this cannot happen.
+        Err(_) => unreachable!("pack block of {len} bytes"),
     }
-    out.push(n as u8);
-    out.extend_from_slice(s);
 }
 
-/// Bytes `encode_str` writes for a string of `len` bytes.
+/// Writes the encoding of `s` at `at`; returns the offset after it.
+fn put_str(buf: &mut [u8], at: usize, s: &[u8]) -> usize {
+    let mut n = s.len();
+    let mut p = at;
+    while n >= 0x80 {
+        buf[p] = (n & 0x7f) as u8 | 0x80;
+        n >>= 7;
+        p += 1;
+    }
+    buf[p] = n as u8;
+    p += 1;
+    buf[p..p + s.len()].copy_from_slice(s);
+    p + s.len()
+}
+
+/// Bytes `put_str` writes for a string of `len` bytes.
 fn encoded_len(len: usize) -> usize {
     let mut bytes = 1;
     let mut n = len >> 7;
@@ -358,29 +465,94 @@ struct PairAt {
     end: usize,
 }
 
-impl Pack {
-    /// The string at byte `at` and the offset after it (None at the end).
-    fn read(&self, at: usize) -> Option<(&[u8], usize)> {
-        let buf = &self.0;
-        let mut len = 0usize;
-        let mut shift = 0u32;
-        let mut p = at;
-        loop {
-            let b = *buf.get(p)?;
-            p += 1;
-            len |= ((b & 0x7f) as usize).checked_shl(shift)?;
-            if b & 0x80 == 0 {
-                break;
-            }
-            shift += 7;
+/// The string at byte `at` of `buf` and the offset after it (None at the
+/// end, or on a malformed tail, which a pack never has).
+fn read_str(buf: &[u8], at: usize) -> Option<(&[u8], usize)> {
+    let mut len = 0usize;
+    let mut shift = 0u32;
+    let mut p = at;
+    loop {
+        let b = *buf.get(p)?;
+        p += 1;
+        len |= ((b & 0x7f) as usize).checked_shl(shift)?;
+        if b & 0x80 == 0 {
+            break;
         }
-        let end = p.checked_add(len)?;
-        Some((buf.get(p..end)?, end))
+        shift += 7;
+    }
+    let end = p.checked_add(len)?;
+    Some((buf.get(p..end)?, end))
+}
+
+// SAFETY: a Pack owns its block exclusively, like a Box<[u8]>.
+unsafe impl Send for Pack {}
+unsafe impl Sync for Pack {}
+
+impl Pack {
+    /// An empty pack (a block holding only its length).
+    fn new() -> Pack {
+        Pack::from_bytes(&[])
+    }
+
+    /// A pack holding a copy of `b` (already packed).
+    fn from_bytes(b: &[u8]) -> Pack {
+        let layout = block_layout(b.len());
+        // SAFETY: the layout has a non-zero size; the block is written whole
+        // (length, then every byte) before it is used.
+        unsafe {
+            let p = alloc(layout);
+            let Some(p) = NonNull::new(p) else {
+                handle_alloc_error(layout)
+            };
+            (p.as_ptr() as *mut u32).write(b.len() as u32);
+            std::ptr::copy_nonoverlapping(b.as_ptr(), p.as_ptr().add(HEADER), b.len());
+            Pack(p)
+        }
+    }
+
+    /// Packed bytes held.
+    fn byte_len(&self) -> usize {
+        // SAFETY: a live block starts with its u32 length (8-aligned).
+        unsafe { (self.0.as_ptr() as *const u32).read() as usize }
+    }
+
+    /// The packed bytes.
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: the block holds byte_len() initialized bytes after HEADER.
+        unsafe { std::slice::from_raw_parts(self.0.as_ptr().add(HEADER), self.byte_len()) }
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `bytes`, borrowed mutably through &mut self.
+        unsafe { std::slice::from_raw_parts_mut(self.0.as_ptr().add(HEADER), self.byte_len()) }
+    }
+
+    /// Grows or shrinks the block to `new_len` packed bytes, keeping the
+    /// first ones; bytes added are zero until the caller writes them.
+    fn resize(&mut self, new_len: usize) {
+        let old_len = self.byte_len();
+        let new_layout = block_layout(new_len);
+        // SAFETY: the block was allocated with block_layout(old_len); the new
+        // size is non-zero and below isize::MAX (block_layout checked it).
+        unsafe {
+            let p = realloc(self.0.as_ptr(), block_layout(old_len), new_layout.size());
+            let Some(p) = NonNull::new(p) else {
+                handle_alloc_error(new_layout)
+            };
+            if new_len > old_len {
+                std::ptr::write_bytes(p.as_ptr().add(HEADER + old_len), 0, new_len - old_len);
+            }
+            (p.as_ptr() as *mut u32).write(new_len as u32);
+            self.0 = p;
+        }
     }
 
     /// The pairs in order.
     pub fn pairs(&self) -> PackPairs<'_> {
-        PackPairs { pack: self, at: 0 }
+        PackPairs {
+            buf: self.bytes(),
+            at: 0,
+        }
     }
 
     /// Number of pairs (a walk: small hashes only).
@@ -390,15 +562,16 @@ impl Pack {
 
     /// Heap bytes held.
     pub fn heap_size(&self) -> usize {
-        self.0.len()
+        HEADER + self.byte_len()
     }
 
-    /// Finds `field`: its pair's place, or None and the number of pairs.
+    /// Finds `field`: its pair's place, or the number of pairs.
     fn locate(&self, field: &[u8]) -> Result<PairAt, usize> {
+        let buf = self.bytes();
         let mut at = 0;
         let mut n = 0;
-        while let Some((k, value_at)) = self.read(at) {
-            let Some((_, end)) = self.read(value_at) else {
+        while let Some((k, value_at)) = read_str(buf, at) {
+            let Some((_, end)) = read_str(buf, value_at) else {
                 break;
             };
             if k == field {
@@ -420,28 +593,33 @@ impl Pack {
     fn set(&mut self, field: &[u8], value: &[u8]) -> Option<usize> {
         match self.locate(field) {
             Ok(pair) => {
-                let old = pair.end - pair.value_at;
-                if old == encoded_len(value.len()) {
-                    // Same length, so the same varint: only the bytes change.
-                    self.0[pair.end - value.len()..pair.end].copy_from_slice(value);
-                } else {
-                    let mut v = Vec::with_capacity(self.0.len() - old + encoded_len(value.len()));
-                    v.extend_from_slice(&self.0[..pair.value_at]);
-                    encode_str(value, &mut v);
-                    v.extend_from_slice(&self.0[pair.end..]);
-                    self.0 = v.into_boxed_slice();
-                }
+                self.replace_range(pair.value_at, pair.end, value);
                 None
             }
             Err(n) => {
-                let mut v = Vec::from(std::mem::take(&mut self.0));
-                v.reserve_exact(encoded_len(field.len()) + encoded_len(value.len()));
-                encode_str(field, &mut v);
-                encode_str(value, &mut v);
-                self.0 = v.into_boxed_slice();
+                let at = self.byte_len();
+                self.resize(at + encoded_len(field.len()) + encoded_len(value.len()));
+                let buf = self.bytes_mut();
+                let at = put_str(buf, at, field);
+                put_str(buf, at, value);
                 Some(n + 1)
             }
         }
+    }
+
+    /// Replaces the string encoded in `start..end` with `value`, moving what
+    /// follows. Same length: the bytes only, no reallocation.
+    fn replace_range(&mut self, start: usize, end: usize, value: &[u8]) {
+        let (old, new) = (end - start, encoded_len(value.len()));
+        let total = self.byte_len();
+        if new > old {
+            self.resize(total + new - old);
+            self.bytes_mut().copy_within(end..total, end + new - old);
+        } else if new < old {
+            self.bytes_mut().copy_within(end..total, end - (old - new));
+            self.resize(total - (old - new));
+        }
+        put_str(self.bytes_mut(), start, value);
     }
 
     /// Removes `field`; true if it was there.
@@ -449,16 +627,29 @@ impl Pack {
         let Ok(pair) = self.locate(field) else {
             return false;
         };
-        let mut v = Vec::from(std::mem::take(&mut self.0));
-        v.drain(pair.start..pair.end);
-        self.0 = v.into_boxed_slice();
+        let total = self.byte_len();
+        self.bytes_mut().copy_within(pair.end..total, pair.start);
+        self.resize(total - (pair.end - pair.start));
         true
+    }
+}
+
+impl Clone for Pack {
+    fn clone(&self) -> Pack {
+        Pack::from_bytes(self.bytes())
+    }
+}
+
+impl Drop for Pack {
+    fn drop(&mut self) {
+        // SAFETY: the block was allocated with this layout and is freed once.
+        unsafe { dealloc(self.0.as_ptr(), block_layout(self.byte_len())) }
     }
 }
 
 /// Iterator over the (field, value) pairs of a `Pack`.
 pub struct PackPairs<'a> {
-    pack: &'a Pack,
+    buf: &'a [u8],
     at: usize,
 }
 
@@ -466,9 +657,8 @@ impl<'a> Iterator for PackPairs<'a> {
     type Item = (&'a [u8], &'a [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let pack: &'a Pack = self.pack;
-        let (k, value_at) = pack.read(self.at)?;
-        let (v, end) = pack.read(value_at)?;
+        let (k, value_at) = read_str(self.buf, self.at)?;
+        let (v, end) = read_str(self.buf, value_at)?;
         self.at = end;
         Some((k, v))
     }
@@ -521,7 +711,7 @@ mod tests {
 
     #[test]
     fn small_hash_stays_one_listpack() {
-        assert!(std::mem::size_of::<Hash>() <= 24);
+        assert_eq!(std::mem::size_of::<Hash>(), 8);
         let lim = Limits::new(512, 64);
         let mut h = Hash::new();
         assert!(h.set(b"a", b"1", lim));
@@ -546,7 +736,7 @@ mod tests {
         let mut h = Hash::new();
         h.set(b"field:1", b"v1", lim);
         // varint length + bytes, per string, nothing else.
-        assert_eq!(h.heap_size(), 1 + 7 + 1 + 2);
+        assert_eq!(h.heap_size(), HEADER + 1 + 7 + 1 + 2);
         let long = vec![b'x'; 20_000];
         h.set(b"k", &long, lim);
         h.set(&long[..200], b"short", lim);
@@ -558,7 +748,7 @@ mod tests {
         assert_eq!(h.len(), 3);
         assert!(h.remove(b"field:1"));
         assert_eq!(h.get(&long[..200]), Some(&b"short"[..]));
-        assert_eq!(h.heap_size(), 2 + 1 + 2 + 200 + 1 + 5);
+        assert_eq!(h.heap_size(), HEADER + 2 + 1 + 2 + 200 + 1 + 5);
         assert_eq!(encoded_len(127), 128);
         assert_eq!(encoded_len(128), 130);
         assert_eq!(encoded_len(16384), 16387);
