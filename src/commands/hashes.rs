@@ -85,7 +85,7 @@ fn hash_mut(db: &mut Db, id: EntryId) -> Result<&mut Hash, CmdError> {
 fn hash_or_create<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<&'a mut Hash, CmdError> {
     let id = match find_hash(db, key, now)? {
         Some(id) => id,
-        None => db.add(key, Value::Hash(Box::default()), now),
+        None => db.add(key, Value::Hash(Default::default()), now),
     };
     hash_mut(db, id)
 }
