@@ -757,3 +757,126 @@ pub const COMMANDS: &[CommandSpec] = &[
         ..HASH_CMD
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::ServerState;
+
+    /// Runs one handler on a bare server state; returns the reply bytes and
+    /// the dirty count.
+    fn run(srv: &mut ServerState, argv: &[&[u8]]) -> (Vec<u8>, u64) {
+        let name = String::from_utf8_lossy(argv[0]).to_lowercase();
+        let spec = COMMANDS
+            .iter()
+            .find(|c| c.name == name)
+            .expect("a hash command");
+        let mut buf = Vec::new();
+        let mut ranges = Vec::new();
+        for a in argv {
+            ranges.push((buf.len(), buf.len() + a.len()));
+            buf.extend_from_slice(a);
+        }
+        let args = Args::new(&buf, &ranges);
+        let mut clients = slab::Slab::new();
+        let mut out = ReplyBuf::new();
+        let mut ctx = Ctx {
+            srv,
+            clients: &mut clients,
+            cid: 0,
+            out: &mut out,
+            db: 0,
+            now: crate::server::unix_ms(),
+            dirty: 0,
+        };
+        let r = (spec.handler)(&mut ctx, &args);
+        let dirty = ctx.dirty;
+        if let Err(e) = r {
+            out.error_bytes(e.bytes());
+        }
+        (out.buf, dirty)
+    }
+
+    fn server() -> ServerState {
+        ServerState::new(crate::config::Config::default(), 0)
+    }
+
+    #[test]
+    fn dirty_counts_follow_redis() {
+        let mut srv = server();
+        let s = &mut srv;
+        // HSET counts every pair given, new or not.
+        assert_eq!(run(s, &[b"hset", b"h", b"a", b"1", b"b", b"2"]).1, 2);
+        assert_eq!(
+            run(s, &[b"hset", b"h", b"a", b"1"]),
+            (b":0\r\n".to_vec(), 1)
+        );
+        assert_eq!(run(s, &[b"hsetnx", b"h", b"a", b"1"]).1, 0);
+        assert_eq!(run(s, &[b"hsetnx", b"h", b"c", b"1"]).1, 1);
+        assert_eq!(run(s, &[b"hdel", b"h", b"a", b"x"]).1, 1);
+        assert_eq!(run(s, &[b"hincrby", b"h", b"n", b"2"]).1, 1);
+        assert_eq!(run(s, &[b"hincrby", b"h", b"b", b"x"]).1, 0);
+        assert_eq!(run(s, &[b"hincrbyfloat", b"h", b"n", b"0.5"]).1, 1);
+        assert_eq!(
+            run(s, &[b"hget", b"h", b"n"]),
+            (b"$3\r\n2.5\r\n".to_vec(), 0)
+        );
+    }
+
+    #[test]
+    fn replies_are_redis_bytes() {
+        let mut srv = server();
+        let s = &mut srv;
+        run(s, &[b"hset", b"h", b"a", b"1"]);
+        assert_eq!(
+            run(s, &[b"hgetall", b"h"]).0,
+            b"*2\r\n$1\r\na\r\n$1\r\n1\r\n".to_vec()
+        );
+        assert_eq!(
+            run(s, &[b"hrandfield", b"h", b"-2", b"withvalues"]).0,
+            b"*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\na\r\n$1\r\n1\r\n".to_vec()
+        );
+        assert_eq!(
+            run(s, &[b"hscan", b"h", b"0"]).0,
+            b"*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n".to_vec()
+        );
+        assert_eq!(run(s, &[b"hrandfield", b"none"]).0, b"$-1\r\n".to_vec());
+    }
+
+    #[test]
+    fn huge_negative_counts_are_refused_not_allocated() {
+        let mut srv = server();
+        let s = &mut srv;
+        run(s, &[b"hset", b"h", b"a", b"1"]);
+        // Redis 7.0 accepts this one and dies building the reply.
+        assert_eq!(
+            run(
+                s,
+                &[b"hrandfield", b"h", b"-4611686018427387903", b"withvalues"]
+            )
+            .0,
+            b"-ERR value is out of range\r\n".to_vec()
+        );
+        assert_eq!(
+            run(s, &[b"hrandfield", b"h", b"-9223372036854775807"]).0,
+            b"-ERR value is out of range\r\n".to_vec()
+        );
+        assert_eq!(
+            run(s, &[b"hrandfield", b"h", b"9223372036854775807"]).0,
+            b"*1\r\n$1\r\na\r\n".to_vec()
+        );
+        assert_eq!(
+            run(s, &[b"hscan", b"h", b"0", b"count", b"9223372036854775807"]).0,
+            b"*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n".to_vec()
+        );
+    }
+
+    #[test]
+    fn every_row_has_its_handler_and_hash_group() {
+        assert_eq!(COMMANDS.len(), 16);
+        for c in COMMANDS {
+            assert_eq!(c.group, Group::Hash, "{}", c.name);
+            assert!(c.acl.has(Acl::HASH), "{}", c.name);
+        }
+    }
+}
