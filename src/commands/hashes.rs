@@ -22,7 +22,7 @@ use crate::error::{
 };
 use crate::keyspace::db::Db;
 use crate::keyspace::dict::EntryId;
-use crate::keyspace::hash::{Hash, Limits};
+use crate::keyspace::hash::{Hash, Limits, Val};
 use crate::keyspace::value::Value;
 use crate::protocol::reply::ReplyBuf;
 use crate::util::glob::glob_match;
@@ -90,6 +90,14 @@ fn hash_or_create<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<&'a mut Ha
     hash_mut(db, id)
 }
 
+/// Writes a stored value as a bulk string (an integer straight from binary).
+fn reply_val(out: &mut ReplyBuf, v: Val) {
+    match v {
+        Val::Bytes(b) => out.bulk(b),
+        Val::Int(n) => out.bulk_i64(n),
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Setting and getting fields
 // ---------------------------------------------------------------------------
@@ -134,7 +142,7 @@ fn hget(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let now = ctx.now;
     let (db, out) = ctx.db_out();
     match read_hash(db, args.get(1), now)?.and_then(|h| h.get(args.get(2))) {
-        Some(v) => out.bulk(v),
+        Some(v) => reply_val(out, v),
         None => out.null(),
     }
     Ok(())
@@ -147,7 +155,7 @@ fn hmget(ctx: &mut Ctx, args: &Args) -> CmdResult {
     out.array(args.len() - 2);
     for f in args.iter_from(2) {
         match h.and_then(|h| h.get(f)) {
-            Some(v) => out.bulk(v),
+            Some(v) => reply_val(out, v),
             None => out.null(),
         }
     }
@@ -191,7 +199,7 @@ fn hstrlen(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let now = ctx.now;
     let (db, out) = ctx.db_out();
     let h = read_hash(db, args.get(1), now)?;
-    let n = h.and_then(|h| h.get(args.get(2))).map_or(0, <[u8]>::len);
+    let n = h.and_then(|h| h.get(args.get(2))).map_or(0, |v| v.len());
     out.int(n as i64);
     Ok(())
 }
@@ -223,12 +231,12 @@ fn reply_all(ctx: &mut Ctx, key: &[u8], part: Part) -> CmdResult {
         out.array(n);
     }
     if let Some(h) = h {
-        h.for_each(|f, v| match part {
+        h.for_each_val(|f, v| match part {
             Part::Fields => out.bulk(f),
-            Part::Values => out.bulk(v),
+            Part::Values => reply_val(out, v),
             Part::Both => {
                 out.bulk(f);
-                out.bulk(v);
+                reply_val(out, v);
             }
         });
     }
@@ -257,7 +265,7 @@ fn hincrby(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let field = args.get(2);
     let h = hash_or_create(ctx.db(), args.get(1), now)?;
     let cur = match h.get(field) {
-        Some(v) => parse_i64(v).ok_or(CmdError::from(HASH_NOT_INTEGER))?,
+        Some(v) => v.as_i64().ok_or(CmdError::from(HASH_NOT_INTEGER))?,
         None => 0,
     };
     let n = cur.checked_add(delta).ok_or(CmdError::from(OVERFLOW))?;
@@ -278,7 +286,9 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let field = args.get(2);
     let h = hash_or_create(ctx.db(), args.get(1), now)?;
     let cur = match h.get(field) {
-        Some(v) => parse_long_double(v).ok_or(CmdError::from(HASH_NOT_FLOAT))?,
+        Some(v) => v
+            .with_bytes(parse_long_double)
+            .ok_or(CmdError::from(HASH_NOT_FLOAT))?,
         None => LongDoubleValue::Finite(LongDouble::ZERO),
     };
     let sum = match cur {
@@ -330,13 +340,13 @@ fn pairs_header(out: &mut ReplyBuf, n: usize, with_values: bool) {
     }
 }
 
-fn reply_pair(out: &mut ReplyBuf, f: &[u8], v: &[u8], with_values: bool) {
+fn reply_pair(out: &mut ReplyBuf, f: &[u8], v: Val, with_values: bool) {
     if with_values {
         if out.resp3 {
             out.array(2);
         }
         out.bulk(f);
-        out.bulk(v);
+        reply_val(out, v);
     } else {
         out.bulk(f);
     }
@@ -381,7 +391,7 @@ fn hrandfield(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if count >= h.len() {
         // The whole hash, in its order.
         pairs_header(out, h.len(), with_values);
-        h.for_each(|f, v| reply_pair(out, f, v, with_values));
+        h.for_each_val(|f, v| reply_pair(out, f, v, with_values));
         return Ok(());
     }
     let picked = h.random_distinct(count, &mut rand);
@@ -443,7 +453,7 @@ fn hscan(ctx: &mut Ctx, args: &Args) -> CmdResult {
         return Ok(());
     };
     let (count, pattern) = parse_hscan_opts(args)?;
-    let mut found: Vec<(&[u8], &[u8])> = Vec::new();
+    let mut found: Vec<(&[u8], Val)> = Vec::new();
     let next = h.scan(cursor, count, |f, v| {
         if pattern.is_none_or(|p| glob_match(p, f, false)) {
             found.push((f, v));
@@ -454,7 +464,7 @@ fn hscan(ctx: &mut Ctx, args: &Args) -> CmdResult {
     out.array(found.len() * 2);
     for (f, v) in found {
         out.bulk(f);
-        out.bulk(v);
+        reply_val(out, v);
     }
     Ok(())
 }

@@ -9,11 +9,14 @@
 //!
 //!   `Pack` rather than the shared `Listpack`: a hash is only ever walked
 //!   front to back, so it needs no back-lengths, no entry count and no spare
-//!   capacity. Each string is a varint length and its bytes, in one heap
-//!   block of exactly that size behind a 4-byte length. That is 2 bytes less
-//!   per field/value pair than a `Listpack`, and no 32-byte struct beside
-//!   the buffer: a million small hashes have to stay well under Redis's
-//!   memory.
+//!   capacity. Each field is a length byte and its bytes; each value too,
+//!   unless it is a canonical integer, which is kept in binary in 1 to 8
+//!   bytes after a tag byte (as Redis's listpack does), so "1700000000"
+//!   takes 5 bytes, not 11. All in one heap block of exactly that size behind
+//!   a 4-byte length: 2 bytes less per field/value pair than a `Listpack`,
+//!   and no 32-byte struct beside the buffer, because a million small hashes
+//!   have to stay well under Redis's memory. Reads hand values out as `Val`
+//!   (bytes, or an integer that the reply writes as digits).
 //! - `Table`: a `Dict` of fields to values, boxed, with incremental rehashing
 //!   and Redis's SCAN cursor.
 //!
@@ -36,6 +39,7 @@ use std::ptr::NonNull;
 
 use super::dict::{Dict, EntryId};
 use super::small_bytes::SmallBytes;
+use crate::util::numbers::{i64_len, int_digits, parse_i64};
 
 /// The table of a large hash.
 pub type Table = Dict<SmallBytes, SmallBytes>;
@@ -77,6 +81,48 @@ impl Drop for Hash {
             // SAFETY: untagged, the pointer is a live Pack block, owned.
             unsafe { std::ptr::drop_in_place(self as *mut Hash as *mut Pack) }
         }
+    }
+}
+
+/// A value as stored: bytes, or an integer a pack keeps in binary (its text
+/// is the integer's canonical decimal form).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Val<'a> {
+    Bytes(&'a [u8]),
+    Int(i64),
+}
+
+impl Val<'_> {
+    /// Length of the text.
+    pub fn len(&self) -> usize {
+        match self {
+            Val::Bytes(b) => b.len(),
+            Val::Int(n) => i64_len(*n),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Calls `f` with the text (an integer is formatted on the stack).
+    pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match self {
+            Val::Bytes(b) => f(b),
+            Val::Int(n) => f(int_digits(*n, &mut [0u8; 24])),
+        }
+    }
+
+    /// The text as an integer, if it is one (HINCRBY).
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Val::Bytes(b) => parse_i64(b),
+            Val::Int(n) => Some(*n),
+        }
+    }
+
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.with_bytes(<[u8]>::to_vec)
     }
 }
 
@@ -211,23 +257,26 @@ impl Hash {
         }
     }
 
-    /// Calls `f` on every field and its value, in storage order (listpack
-    /// order, or the table's arena order): HGETALL, HKEYS, HVALS, DEBUG
-    /// DIGEST, RDB.
+    /// Calls `f` on every field and the text of its value, in storage order
+    /// (listpack order, or the table's arena order): DEBUG DIGEST, RDB.
     pub fn for_each(&self, mut f: impl FnMut(&[u8], &[u8])) {
+        self.for_each_val(|k, v| v.with_bytes(|b| f(k, b)));
+    }
+
+    /// Calls `f` on every field and its value, in `for_each` order (HGETALL,
+    /// HKEYS, HVALS: integers go to the reply without a detour via text).
+    pub fn for_each_val<'a>(&'a self, mut f: impl FnMut(&'a [u8], Val<'a>)) {
         match self.enc() {
-            Enc::Listpack(lp) => {
-                lp.pairs().for_each(|(k, v)| f(k, v));
-            }
+            Enc::Listpack(lp) => lp.pairs().for_each(|(k, v)| f(k, v)),
             Enc::Table(d) => d.iter().for_each(|id| {
-                let (k, v) = d.entry(id);
+                let (k, v) = table_pair(d, id);
                 f(k, v)
             }),
         }
     }
 
     /// Every field and value, in `for_each` order.
-    pub fn pairs(&self) -> Vec<(&[u8], &[u8])> {
+    pub fn pairs(&self) -> Vec<(&[u8], Val<'_>)> {
         let mut v = Vec::with_capacity(self.len());
         match self.enc() {
             Enc::Listpack(lp) => v.extend(lp.pairs()),
@@ -237,10 +286,10 @@ impl Hash {
     }
 
     /// The value of `field`.
-    pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
+    pub fn get(&self, field: &[u8]) -> Option<Val<'_>> {
         match self.enc() {
             Enc::Listpack(lp) => lp.pairs().find(|(k, _)| *k == field).map(|(_, v)| v),
-            Enc::Table(d) => d.get(field).map(|v| v.as_slice()),
+            Enc::Table(d) => d.get(field).map(|v| Val::Bytes(v.as_slice())),
         }
     }
 
@@ -256,7 +305,7 @@ impl Hash {
     /// more fields than the listpack may.
     pub fn set(&mut self, field: &[u8], value: &[u8], lim: Limits) -> bool {
         if let Enc::Listpack(lp) = self.enc() {
-            let add = encoded_len(field.len()) + encoded_len(value.len());
+            let add = str_size(field.len()) + ValEnc::of(value).size();
             if !lim.fits(field, value) || lp.byte_len() + add > PACK_MAX_BYTES {
                 self.convert();
             }
@@ -305,7 +354,10 @@ impl Hash {
         if let Enc::Listpack(lp) = self.enc() {
             let mut t = Table::new();
             for (k, v) in lp.pairs() {
-                t.insert_new(SmallBytes::from_slice(k), SmallBytes::from_slice(v));
+                t.insert_new(
+                    SmallBytes::from_slice(k),
+                    v.with_bytes(SmallBytes::from_slice),
+                );
             }
             *self = Hash::from_table(Box::new(t));
         }
@@ -319,7 +371,7 @@ impl Hash {
         &'a self,
         cursor: u64,
         count: usize,
-        mut f: impl FnMut(&'a [u8], &'a [u8]),
+        mut f: impl FnMut(&'a [u8], Val<'a>),
     ) -> u64 {
         match self.enc() {
             Enc::Listpack(lp) => {
@@ -361,7 +413,7 @@ impl Hash {
         &self,
         count: usize,
         rand: &mut impl FnMut() -> u64,
-    ) -> Vec<(&[u8], &[u8])> {
+    ) -> Vec<(&[u8], Val<'_>)> {
         let n = self.len();
         let count = count.min(n);
         match self.enc() {
@@ -431,30 +483,107 @@ fn block_layout(len: usize) -> Layout {
     }
 }
 
-/// Writes the encoding of `s` at `at`; returns the offset after it.
-fn put_str(buf: &mut [u8], at: usize, s: &[u8]) -> usize {
-    let mut n = s.len();
-    let mut p = at;
+// Entry encoding. First byte `b`:
+// - `b <= SHORT_MAX`: a string of `b` bytes, which follow;
+// - `INT_TAG + k - 1` for k in 1..=8: an integer in k little-endian bytes,
+//   sign-extended (values only, and only canonical integers);
+// - `LONG_STR`: a string whose length follows as a little-endian base-128
+//   varint, then its bytes.
+
+/// Longest string whose length fits in the first byte.
+const SHORT_MAX: usize = 0xBF;
+const INT_TAG: u8 = 0xC0;
+const LONG_STR: u8 = 0xFF;
+
+/// Bytes of a base-128 varint holding `n`.
+fn varint_size(mut n: usize) -> usize {
+    let mut bytes = 1;
     while n >= 0x80 {
-        buf[p] = (n & 0x7f) as u8 | 0x80;
         n >>= 7;
+        bytes += 1;
+    }
+    bytes
+}
+
+/// Encoded size of a string of `len` bytes.
+fn str_size(len: usize) -> usize {
+    if len <= SHORT_MAX {
+        1 + len
+    } else {
+        1 + varint_size(len) + len
+    }
+}
+
+/// Bytes (1..=8) that hold `n` sign-extended.
+fn int_width(n: i64) -> usize {
+    let mut k = 1;
+    while k < 8 && (n >> (8 * k - 1)) != 0 && (n >> (8 * k - 1)) != -1 {
+        k += 1;
+    }
+    k
+}
+
+/// How a value is written: as an integer when its text is exactly the
+/// canonical form of one (so it reads back byte for byte), else as bytes.
+#[derive(Clone, Copy)]
+enum ValEnc<'a> {
+    Str(&'a [u8]),
+    Int(i64),
+}
+
+impl<'a> ValEnc<'a> {
+    fn of(v: &'a [u8]) -> ValEnc<'a> {
+        if v.len() <= 20 {
+            if let Some(n) = parse_i64(v) {
+                if int_digits(n, &mut [0u8; 24]) == v {
+                    return ValEnc::Int(n);
+                }
+            }
+        }
+        ValEnc::Str(v)
+    }
+
+    fn size(&self) -> usize {
+        match self {
+            ValEnc::Str(s) => str_size(s.len()),
+            ValEnc::Int(n) => 1 + int_width(*n),
+        }
+    }
+}
+
+/// Writes a string at `at`; returns the offset after it.
+fn put_str(buf: &mut [u8], at: usize, s: &[u8]) -> usize {
+    let mut p = at;
+    if s.len() <= SHORT_MAX {
+        buf[p] = s.len() as u8;
+        p += 1;
+    } else {
+        buf[p] = LONG_STR;
+        p += 1;
+        let mut n = s.len();
+        while n >= 0x80 {
+            buf[p] = (n & 0x7f) as u8 | 0x80;
+            n >>= 7;
+            p += 1;
+        }
+        buf[p] = n as u8;
         p += 1;
     }
-    buf[p] = n as u8;
-    p += 1;
     buf[p..p + s.len()].copy_from_slice(s);
     p + s.len()
 }
 
-/// Bytes `put_str` writes for a string of `len` bytes.
-fn encoded_len(len: usize) -> usize {
-    let mut bytes = 1;
-    let mut n = len >> 7;
-    while n > 0 {
-        bytes += 1;
-        n >>= 7;
+/// Writes a value at `at`; returns the offset after it.
+fn put_val(buf: &mut [u8], at: usize, v: ValEnc) -> usize {
+    match v {
+        ValEnc::Str(s) => put_str(buf, at, s),
+        ValEnc::Int(n) => {
+            let k = int_width(n);
+            buf[at] = INT_TAG + (k as u8 - 1);
+            buf[at + 1..at + 1 + k].copy_from_slice(&n.to_le_bytes()[..k]);
+            at + 1 + k
+        }
     }
-    bytes + len
 }
 
 /// Where one pair sits in a pack: the field's encoding starts at `start`,
@@ -465,23 +594,43 @@ struct PairAt {
     end: usize,
 }
 
-/// The string at byte `at` of `buf` and the offset after it (None at the
+/// The entry at byte `at` of `buf` and the offset after it (None at the
 /// end, or on a malformed tail, which a pack never has).
-fn read_str(buf: &[u8], at: usize) -> Option<(&[u8], usize)> {
-    let mut len = 0usize;
-    let mut shift = 0u32;
-    let mut p = at;
-    loop {
-        let b = *buf.get(p)?;
-        p += 1;
-        len |= ((b & 0x7f) as usize).checked_shl(shift)?;
-        if b & 0x80 == 0 {
-            break;
+fn read_entry(buf: &[u8], at: usize) -> Option<(Val<'_>, usize)> {
+    let b = *buf.get(at)?;
+    let (len, from) = match b {
+        0..=0xBF => (b as usize, at + 1),
+        LONG_STR => {
+            let mut len = 0usize;
+            let mut shift = 0u32;
+            let mut p = at + 1;
+            loop {
+                let c = *buf.get(p)?;
+                p += 1;
+                len |= ((c & 0x7f) as usize).checked_shl(shift)?;
+                if c & 0x80 == 0 {
+                    break;
+                }
+                shift += 7;
+            }
+            (len, p)
         }
-        shift += 7;
-    }
-    let end = p.checked_add(len)?;
-    Some((buf.get(p..end)?, end))
+        _ => {
+            let k = usize::from(b.checked_sub(INT_TAG)?) + 1;
+            let raw = buf.get(at + 1..at + 1 + k)?;
+            if k > 8 {
+                return None;
+            }
+            let mut le = [0u8; 8];
+            le[..k].copy_from_slice(raw);
+            // Sign-extend from k bytes.
+            let shift = 64 - 8 * k as u32;
+            let n = (i64::from_le_bytes(le) << shift) >> shift;
+            return Some((Val::Int(n), at + 1 + k));
+        }
+    };
+    let end = from.checked_add(len)?;
+    Some((Val::Bytes(buf.get(from..end)?), end))
 }
 
 // SAFETY: a Pack owns its block exclusively, like a Box<[u8]>.
@@ -570,11 +719,11 @@ impl Pack {
         let buf = self.bytes();
         let mut at = 0;
         let mut n = 0;
-        while let Some((k, value_at)) = read_str(buf, at) {
-            let Some((_, end)) = read_str(buf, value_at) else {
+        while let Some((k, value_at)) = read_entry(buf, at) {
+            let Some((_, end)) = read_entry(buf, value_at) else {
                 break;
             };
-            if k == field {
+            if k == Val::Bytes(field) {
                 return Ok(PairAt {
                     start: at,
                     value_at,
@@ -591,6 +740,7 @@ impl Pack {
     /// appends the pair. Returns None when the field existed, else the number
     /// of pairs now held.
     fn set(&mut self, field: &[u8], value: &[u8]) -> Option<usize> {
+        let value = ValEnc::of(value);
         match self.locate(field) {
             Ok(pair) => {
                 self.replace_range(pair.value_at, pair.end, value);
@@ -598,19 +748,19 @@ impl Pack {
             }
             Err(n) => {
                 let at = self.byte_len();
-                self.resize(at + encoded_len(field.len()) + encoded_len(value.len()));
+                self.resize(at + str_size(field.len()) + value.size());
                 let buf = self.bytes_mut();
                 let at = put_str(buf, at, field);
-                put_str(buf, at, value);
+                put_val(buf, at, value);
                 Some(n + 1)
             }
         }
     }
 
-    /// Replaces the string encoded in `start..end` with `value`, moving what
-    /// follows. Same length: the bytes only, no reallocation.
-    fn replace_range(&mut self, start: usize, end: usize, value: &[u8]) {
-        let (old, new) = (end - start, encoded_len(value.len()));
+    /// Replaces the value encoded in `start..end` with `value`, moving what
+    /// follows. Same size: the bytes only, no reallocation.
+    fn replace_range(&mut self, start: usize, end: usize, value: ValEnc) {
+        let (old, new) = (end - start, value.size());
         let total = self.byte_len();
         if new > old {
             self.resize(total + new - old);
@@ -619,7 +769,7 @@ impl Pack {
             self.bytes_mut().copy_within(end..total, end - (old - new));
             self.resize(total - (old - new));
         }
-        put_str(self.bytes_mut(), start, value);
+        put_val(self.bytes_mut(), start, value);
     }
 
     /// Removes `field`; true if it was there.
@@ -654,31 +804,35 @@ pub struct PackPairs<'a> {
 }
 
 impl<'a> Iterator for PackPairs<'a> {
-    type Item = (&'a [u8], &'a [u8]);
+    type Item = (&'a [u8], Val<'a>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (k, value_at) = read_str(self.buf, self.at)?;
-        let (v, end) = read_str(self.buf, value_at)?;
+        let (k, value_at) = read_entry(self.buf, self.at)?;
+        let (v, end) = read_entry(self.buf, value_at)?;
         self.at = end;
+        // Fields are always written as strings.
+        let Val::Bytes(k) = k else {
+            return None;
+        };
         Some((k, v))
     }
 }
 
-fn table_pair(d: &Table, id: EntryId) -> (&[u8], &[u8]) {
+fn table_pair(d: &Table, id: EntryId) -> (&[u8], Val<'_>) {
     let (k, v) = d.entry(id);
-    (k.as_slice(), v.as_slice())
+    (k.as_slice(), Val::Bytes(v.as_slice()))
 }
 
 /// Random pairs of one hash, with repetition.
 pub enum RandomPicker<'a> {
     /// A listpack's pairs, gathered once so each pick is O(1).
-    Pairs(Vec<(&'a [u8], &'a [u8])>),
+    Pairs(Vec<(&'a [u8], Val<'a>)>),
     Table(&'a Table),
 }
 
 impl<'a> RandomPicker<'a> {
     /// A random pair; None only for an empty hash.
-    pub fn pick(&self, rand: &mut impl FnMut() -> u64) -> Option<(&'a [u8], &'a [u8])> {
+    pub fn pick(&self, rand: &mut impl FnMut() -> u64) -> Option<(&'a [u8], Val<'a>)> {
         match self {
             RandomPicker::Pairs(p) if p.is_empty() => None,
             RandomPicker::Pairs(p) => Some(p[(rand() % p.len() as u64) as usize]),
@@ -692,6 +846,10 @@ mod tests {
     use super::*;
     use crate::util::rng::Rng;
     use std::collections::HashMap;
+
+    fn get(h: &Hash, f: &[u8]) -> Option<Vec<u8>> {
+        h.get(f).map(|v| v.to_vec())
+    }
 
     fn sorted(h: &Hash) -> Vec<(Vec<u8>, Vec<u8>)> {
         let mut v: Vec<_> = h
@@ -717,16 +875,16 @@ mod tests {
         assert!(h.set(b"a", b"1", lim));
         assert!(!h.set(b"a", b"22", lim));
         assert!(h.set(b"b", b"", lim));
-        assert_eq!(h.get(b"a"), Some(&b"22"[..]));
+        assert_eq!(get(&h, b"a"), Some(b"22"[..].to_vec()));
         // A value equal to a field name is not taken for the field.
         assert!(h.set(b"c", b"b", lim));
-        assert_eq!(h.get(b"b"), Some(&b""[..]));
+        assert_eq!(get(&h, b"b"), Some(b""[..].to_vec()));
         assert_eq!(h.encoding(), "listpack");
         assert_eq!(h.len(), 3);
         assert!(h.remove(b"b") && !h.remove(b"b"));
         assert_eq!(
             h.pairs(),
-            vec![(&b"a"[..], &b"22"[..]), (&b"c"[..], &b"b"[..])]
+            vec![(&b"a"[..], Val::Int(22)), (&b"c"[..], Val::Bytes(b"b"))]
         );
     }
 
@@ -741,17 +899,74 @@ mod tests {
         h.set(b"k", &long, lim);
         h.set(&long[..200], b"short", lim);
         assert_eq!(h.encoding(), "listpack");
-        assert_eq!(h.get(b"k"), Some(&long[..]));
-        assert_eq!(h.get(&long[..200]), Some(&b"short"[..]));
+        assert_eq!(get(&h, b"k"), Some(long[..].to_vec()));
+        assert_eq!(get(&h, &long[..200]), Some(b"short"[..].to_vec()));
         h.set(b"k", b"", lim);
-        assert_eq!(h.get(b"k"), Some(&b""[..]));
+        assert_eq!(get(&h, b"k"), Some(b""[..].to_vec()));
         assert_eq!(h.len(), 3);
         assert!(h.remove(b"field:1"));
-        assert_eq!(h.get(&long[..200]), Some(&b"short"[..]));
-        assert_eq!(h.heap_size(), HEADER + 2 + 1 + 2 + 200 + 1 + 5);
-        assert_eq!(encoded_len(127), 128);
-        assert_eq!(encoded_len(128), 130);
-        assert_eq!(encoded_len(16384), 16387);
+        assert_eq!(get(&h, &long[..200]), Some(b"short"[..].to_vec()));
+        assert_eq!(h.heap_size(), HEADER + 3 + (1 + 2 + 200) + 6);
+        assert_eq!(str_size(191), 192);
+        assert_eq!(str_size(192), 195);
+        assert_eq!(str_size(16384), 16388);
+        for len in [190, 191, 192, 193, 300] {
+            let v = vec![b'y'; len];
+            h.set(b"k", &v, lim);
+            assert_eq!(get(&h, b"k"), Some(v));
+        }
+    }
+
+    #[test]
+    fn canonical_integers_are_kept_in_binary_and_read_back_exactly() {
+        let lim = Limits::new(512, 64);
+        let mut h = Hash::new();
+        let ints: [&[u8]; 12] = [
+            b"0",
+            b"-1",
+            b"127",
+            b"128",
+            b"-128",
+            b"-129",
+            b"32767",
+            b"1700000000",
+            b"-2147483649",
+            b"9223372036854775807",
+            b"-9223372036854775808",
+            b"12",
+        ];
+        for (i, v) in ints.iter().enumerate() {
+            h.set(format!("i{i}").as_bytes(), v, lim);
+        }
+        let texts: [&[u8]; 8] = [b"007", b"-0", b"+1", b"1e3", b" 1", b"1 ", b"", b"0x10"];
+        for (i, v) in texts.iter().enumerate() {
+            h.set(format!("t{i}").as_bytes(), v, lim);
+        }
+        for (i, v) in ints.iter().enumerate() {
+            let got = h.get(format!("i{i}").as_bytes()).unwrap();
+            assert!(matches!(got, Val::Int(_)), "{:?}", got);
+            assert_eq!(got.to_vec(), v.to_vec());
+            assert_eq!(got.len(), v.len());
+        }
+        for (i, v) in texts.iter().enumerate() {
+            assert_eq!(h.get(format!("t{i}").as_bytes()), Some(Val::Bytes(v)));
+        }
+        let mut seen = 0;
+        h.for_each(|k, v| {
+            seen += 1;
+            if k == b"i7" {
+                assert_eq!(v, b"1700000000");
+            }
+        });
+        assert_eq!(seen, 20);
+        // 1700000000 takes a tag and 4 bytes; replacing it with text and back
+        // moves what follows correctly.
+        h.set(b"i7", b"abc", lim);
+        h.set(b"i7", b"-5", lim);
+        assert_eq!(get(&h, b"i7"), Some(b"-5".to_vec()));
+        assert_eq!(get(&h, b"i8"), Some(b"-2147483649".to_vec()));
+        assert_eq!((int_width(127), int_width(128), int_width(-128)), (1, 2, 1));
+        assert_eq!((int_width(i64::MAX), int_width(i64::MIN)), (8, 8));
     }
 
     #[test]
@@ -773,7 +988,7 @@ mod tests {
         h.set(b"a", b"1", lim);
         h.set(b"a", b"12345", lim);
         assert_eq!(h.encoding(), "hashtable");
-        assert_eq!(h.get(b"a"), Some(&b"12345"[..]));
+        assert_eq!(get(&h, b"a"), Some(b"12345"[..].to_vec()));
         assert_eq!(Limits::new(0, 0).max_entries, 0);
         let mut h = Hash::new();
         h.set(b"", b"", Limits::new(1, 0));
@@ -796,7 +1011,12 @@ mod tests {
                     } else {
                         rng.below(8)
                     };
-                    let v: Vec<u8> = (0..len).map(|_| b'a' + rng.below(26) as u8).collect();
+                    let v: Vec<u8> = match rng.below(3) {
+                        0 => (rng.next_u64() as i64 >> rng.below(64))
+                            .to_string()
+                            .into_bytes(),
+                        _ => (0..len).map(|_| b'a' + rng.below(26) as u8).collect(),
+                    };
                     assert_eq!(h.set(&f, &v, lim), m.insert(f, v).is_none());
                 }
                 5..=7 => assert_eq!(h.remove(&f), m.remove(&f).is_some()),
@@ -824,7 +1044,7 @@ mod tests {
         assert!(converted_at.is_some());
         assert_eq!(sorted(&h), model_sorted(&m));
         for (k, v) in &m {
-            assert_eq!(h.get(k), Some(&v[..]));
+            assert_eq!(get(&h, k), Some(v[..].to_vec()));
             assert!(h.contains(k));
         }
         assert_eq!(sorted(&h.duplicate()), model_sorted(&m));
