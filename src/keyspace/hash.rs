@@ -305,7 +305,8 @@ impl Hash {
     /// more fields than the listpack may.
     pub fn set(&mut self, field: &[u8], value: &[u8], lim: Limits) -> bool {
         if let Enc::Listpack(lp) = self.enc() {
-            let add = str_size(field.len()) + ValEnc::of(value).size();
+            // An upper bound (a number may take less): this is only a guard.
+            let add = str_size(field.len()) + str_size(value.len());
             if !lim.fits(field, value) || lp.byte_len() + add > PACK_MAX_BYTES {
                 self.convert();
             }
