@@ -406,7 +406,7 @@ fn hrandfield(ctx: &mut Ctx, args: &Args) -> CmdResult {
 fn hrandfield_one(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     let now = ctx.now;
     let (db, out) = ctx.db_out();
-    let pick = read_hash(db, key, now)?.and_then(|h| h.random_picker().pick(&mut random_u64));
+    let pick = read_hash(db, key, now)?.and_then(|h| h.random_pair(&mut random_u64));
     match pick {
         Some((f, _)) => out.bulk(f),
         None => out.null(),

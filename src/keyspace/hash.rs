@@ -398,6 +398,21 @@ impl Hash {
         }
     }
 
+    /// One random pair (HRANDFIELD without a count); None when empty. A
+    /// listpack is walked, not gathered.
+    pub fn random_pair(&self, rand: &mut impl FnMut() -> u64) -> Option<(&[u8], Val<'_>)> {
+        match self.enc() {
+            Enc::Listpack(lp) => {
+                let n = lp.pairs_len();
+                if n == 0 {
+                    return None;
+                }
+                lp.pairs().nth((rand() % n as u64) as usize)
+            }
+            Enc::Table(d) => d.random_entry(rand).map(|id| table_pair(d, id)),
+        }
+    }
+
     /// A picker of random pairs with repetition (HRANDFIELD without a count
     /// or with a negative one).
     pub fn random_picker(&self) -> RandomPicker<'_> {
@@ -1080,8 +1095,10 @@ mod tests {
             let picker = h.random_picker();
             for _ in 0..50 {
                 assert!(picker.pick(&mut rand).is_some());
+                assert!(h.random_pair(&mut rand).is_some());
             }
         }
         assert!(Hash::new().random_picker().pick(&mut rand).is_none());
+        assert!(Hash::new().random_pair(&mut rand).is_none());
     }
 }
