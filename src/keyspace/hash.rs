@@ -9,8 +9,8 @@
 //!
 //!   `Pack` rather than the shared `Listpack`: a hash is only ever walked
 //!   front to back, so it needs no back-lengths, no entry count and no spare
-//!   capacity. Each field is a length byte and its bytes; each value too,
-//!   unless it is a canonical integer, which is kept in binary in 1 to 8
+//!   capacity. Each field is a length byte (a tag and a varint past 191
+//!   bytes) and its bytes; each value too, unless it is a canonical integer, which is kept in binary in 1 to 8
 //!   bytes after a tag byte (as Redis's listpack does), so "1700000000"
 //!   takes 5 bytes, not 11. All in one heap block of exactly that size behind
 //!   a 4-byte length: 2 bytes less per field/value pair than a `Listpack`,
