@@ -4,7 +4,7 @@
 //!   in one `Pack` buffer, while the hash has at most
 //!   `hash-max-listpack-entries` fields and no field or value longer than
 //!   `hash-max-listpack-value` bytes. A small hash then costs one exact-size
-//!   allocation (plus the `Box` in `Value`). Lookups are a linear scan of the
+//!   allocation (`Value` holds the `Hash` pointer unboxed). Lookups are a linear scan of the
 //!   fields, cheap at these sizes; writes replace or append in place.
 //!
 //!   `Pack` rather than the shared `Listpack`: a hash is only ever walked
