@@ -122,7 +122,10 @@ impl List {
     pub fn push_front(&mut self, v: &[u8], fill: i64) {
         let add = entry_size(v.len());
         match self.nodes.front_mut() {
-            Some(n) if node_allows(n.len(), n.total_bytes(), add, fill) => n.push_front(v),
+            Some(n) if node_allows(n.len(), n.total_bytes(), add, fill) => {
+                n.reserve(add);
+                n.push_front(v)
+            }
             _ => {
                 let mut n = Listpack::new();
                 n.push_back(v);
@@ -136,7 +139,10 @@ impl List {
     pub fn push_back(&mut self, v: &[u8], fill: i64) {
         let add = entry_size(v.len());
         match self.nodes.back_mut() {
-            Some(n) if node_allows(n.len(), n.total_bytes(), add, fill) => n.push_back(v),
+            Some(n) if node_allows(n.len(), n.total_bytes(), add, fill) => {
+                n.reserve(add);
+                n.push_back(v)
+            }
             _ => {
                 let mut n = Listpack::new();
                 n.push_back(v);
