@@ -60,8 +60,17 @@ fn flags_of(c: &Client) -> String {
     if c.monitor {
         f.push('O');
     }
+    if c.subs.any() {
+        f.push('P');
+    }
+    if c.multi.is_some() {
+        f.push('x');
+    }
     if c.is_blocked() {
         f.push('b');
+    }
+    if c.dirty_cas {
+        f.push('d');
     }
     match c.close {
         Some(CloseReason::AfterReply) => f.push('c'),
@@ -99,7 +108,7 @@ fn info_line(c: &Client, own: Option<(&ReplyBuf, usize)>, s: &mut String) {
     let _ = writeln!(
         s,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} \
-         sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 \
+         sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem=0 \
          rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} \
          user=default redir=-1 resp={}",
         c.id,
@@ -111,6 +120,10 @@ fn info_line(c: &Client, own: Option<(&ReplyBuf, usize)>, s: &mut String) {
         c.last_interaction.elapsed().as_secs(),
         flags_of(c),
         c.db,
+        c.subs.channels.len(),
+        c.subs.patterns.len(),
+        c.subs.shard.len(),
+        c.multi.as_ref().map_or(-1, |q| q.len() as i64),
         qlen,
         qcap.saturating_sub(qlen),
         argv_mem,

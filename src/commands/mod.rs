@@ -16,11 +16,14 @@ pub mod keys;
 pub mod latency;
 pub mod lists;
 pub mod memory;
+pub mod pubsub;
 pub mod server;
 pub mod sets;
 pub mod slowlog;
 pub mod strings;
 pub mod table;
+pub mod transactions;
+pub mod zsets;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -75,7 +78,7 @@ impl Ctx<'_> {
     /// MULTI/EXEC or a script, once those exist) a blocking command that
     /// finds no data replies as a timeout does.
     pub fn can_block(&self) -> bool {
-        true
+        !self.srv.in_exec
     }
 
     /// Blocks the calling client on `keys` of the selected database until
@@ -116,6 +119,7 @@ const TABLES: &[&[CommandSpec]] = &[
     lists::COMMANDS,
     hashes::COMMANDS,
     sets::COMMANDS,
+    zsets::COMMANDS,
     keys::COMMANDS,
     connection::COMMANDS,
     client::COMMANDS,
@@ -124,6 +128,8 @@ const TABLES: &[&[CommandSpec]] = &[
     command_info::COMMANDS,
     slowlog::COMMANDS,
     latency::COMMANDS,
+    pubsub::COMMANDS,
+    transactions::COMMANDS,
 ];
 
 impl Registry {
@@ -278,6 +284,35 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
         );
         return start;
     }
+    // A RESP2 connection in Pub/Sub mode only (un)subscribes and pings.
+    // (Commands EXEC runs were checked when they were queued.)
+    let caller = &ctx.clients[ctx.cid];
+    if caller.resp == 2
+        && caller.subs.any()
+        && !ctx.srv.in_exec
+        && !pubsub::allowed_in_pubsub(top.name)
+    {
+        reject(
+            ctx,
+            Some(idx),
+            pubsub::not_allowed_in_pubsub(&entry.full_name),
+        );
+        return start;
+    }
+    if caller.multi.is_some() && !ctx.srv.in_exec {
+        if spec.flags.has(table::Flags::NO_MULTI) {
+            reject(
+                ctx,
+                Some(idx),
+                CmdError::from("ERR Command not allowed inside a transaction"),
+            );
+            return start;
+        }
+        if !transactions::runs_inside_multi(top.name) {
+            transactions::queue(ctx, args);
+            return start;
+        }
+    }
     ctx.clients[ctx.cid].last_cmd = entry.full_name.as_str();
     ctx.dirty = 0;
     // A blocked command run again when its keys are ready (see
@@ -287,6 +322,9 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
     let end = Instant::now();
     let usec = end.saturating_duration_since(start).as_micros() as u64;
     ctx.srv.dirty += ctx.dirty;
+    if ctx.srv.watching > 0 {
+        transactions::invalidate_touched(ctx.srv, ctx.clients, ctx.dirty > 0);
+    }
     // A command that blocks is counted once, by the run that completes it.
     if ctx.srv.blocking.request.is_none() {
         let st = &mut ctx.srv.cmd_stats[idx];
@@ -309,6 +347,25 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
 }
 
 fn reject(ctx: &mut Ctx, idx: Option<usize>, e: CmdError) {
+    // A command refused while a transaction is being queued aborts it; an
+    // EXEC refused (wrong arity) ends it at once, saying why.
+    let cid = ctx.cid;
+    let c = &mut ctx.clients[cid];
+    let mut e = e;
+    if c.multi.is_some() && !ctx.srv.in_exec {
+        c.multi_failed = true;
+        if idx.is_some_and(|i| Registry::get().all[i].spec.name == "exec") {
+            transactions::discard_state(ctx.srv, &mut ctx.clients[cid], cid);
+            let text = e
+                .bytes()
+                .strip_prefix(b"ERR ")
+                .unwrap_or(e.bytes())
+                .to_vec();
+            let mut msg = b"EXECABORT Transaction discarded because of: ".to_vec();
+            msg.extend_from_slice(&text);
+            e = CmdError(msg.into());
+        }
+    }
     if let Some(i) = idx {
         ctx.srv.cmd_stats[i].rejected += 1;
     }

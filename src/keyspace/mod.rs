@@ -12,3 +12,4 @@ pub mod listpack;
 pub mod set;
 pub mod small_bytes;
 pub mod value;
+pub mod zset;

@@ -374,7 +374,10 @@ impl EventLoop {
     /// the batch: the client's input waits until `resume_paused`.
     fn process_input(&mut self, cid: usize) {
         let max_bulk = self.srv.config.proto_max_bulk_len;
-        let lim = self.srv.config.client_output_buffer_limit[0];
+        let Some(c) = self.clients.get(cid) else {
+            return;
+        };
+        let lim = output_limit(&self.srv.config, c);
         // Output at the hard limit stops the batch at once (the client is then
         // closed below), so a pipeline of big replies cannot grow the buffer far
         // past it; this costs one comparison per command.
@@ -603,6 +606,19 @@ impl EventLoop {
         if !self.srv.blocking.released.is_empty() {
             self.resume_released();
         }
+        // Subscribers given messages: queue their writes; one that does not
+        // read is bound by the pubsub output limits.
+        let touched = std::mem::take(&mut self.srv.pubsub.touched);
+        for t in touched {
+            if let Some(c) = self.clients.get_mut(t) {
+                c.in_touched = false;
+                if c.pending_output() > 0 && !c.pending_write {
+                    c.pending_write = true;
+                    self.pending.push(t);
+                }
+                self.check_output_limits(t);
+            }
+        }
         let s = &mut self.srv.shared;
         let killed = std::mem::take(&mut s.killed);
         let monitors = (!s.monitors.is_empty()).then(|| s.monitors.clone());
@@ -666,12 +682,12 @@ impl EventLoop {
     /// above its soft limit for more than the soft seconds; called after
     /// replies were added and from the cron.
     fn check_output_limits(&mut self, cid: usize) {
-        let lim = self.srv.config.client_output_buffer_limit[0];
         let now = super::unix_ms() / 1000;
+        let cfg = &self.srv.config;
         if self
             .clients
             .get_mut(cid)
-            .is_some_and(|c| output_over_limit(c, &lim, now))
+            .is_some_and(|c| output_over_limit(c, &output_limit(cfg, c), now))
         {
             self.close_for_output_limit(cid);
         }
@@ -765,6 +781,8 @@ impl EventLoop {
         }
         if let Some(c) = self.clients.get_mut(cid) {
             blocking::end_wait(&mut self.srv, c, cid);
+            self.srv.pubsub.forget_client(c, cid);
+            crate::commands::transactions::unwatch_all(&mut self.srv, c, cid);
         }
         let mut c = self.clients.remove(cid);
         if c.monitor {
@@ -799,6 +817,14 @@ impl EventLoop {
                 break;
             }
             db.active_expire(now_ms, per_round, stale, deadline);
+        }
+        if self.srv.watching > 0 {
+            // Watched keys deleted by expiry invalidate their watchers.
+            crate::commands::transactions::invalidate_touched(
+                &mut self.srv,
+                &mut self.clients,
+                false,
+            );
         }
         let spent = start.elapsed();
         self.srv.stats.expire_cycle_time_used_us += spent.as_micros() as u64;
@@ -851,18 +877,17 @@ impl EventLoop {
             log::debug!("Closing idle client");
             self.close_client(cid, CloseReason::Timeout);
         }
-        let lim = self.srv.config.client_output_buffer_limit[0];
-        if lim.hard > 0 || lim.soft > 0 {
-            let now = super::unix_ms() / 1000;
-            let mut over = Vec::new();
-            for (cid, c) in self.clients.iter_mut() {
-                if output_over_limit(c, &lim, now) {
-                    over.push(cid);
-                }
+        let now = super::unix_ms() / 1000;
+        let cfg = &self.srv.config;
+        let mut over = Vec::new();
+        for (cid, c) in self.clients.iter_mut() {
+            let lim = output_limit(cfg, c);
+            if (lim.hard > 0 || lim.soft > 0) && output_over_limit(c, &lim, now) {
+                over.push(cid);
             }
-            for cid in over {
-                self.close_for_output_limit(cid);
-            }
+        }
+        for cid in over {
+            self.close_for_output_limit(cid);
         }
         // Give back the query buffer of an idle client that once received a
         // big command (as Redis's clientsCronResizeQueryBuffer).
@@ -970,6 +995,13 @@ fn precheck(srv: &ServerState, c: &mut Client, args: &Args) -> Precheck {
 /// above the hard limit, or seen at or above the soft limit more than the soft
 /// seconds ago (whole seconds, as Redis counts them). Starts or clears the
 /// client's soft-limit clock.
+/// The output limits of a client's class: pubsub for a client subscribed
+/// to anything, else normal (replicas will have their own).
+fn output_limit(cfg: &crate::config::Config, c: &Client) -> crate::config::OutputLimit {
+    let class = if c.subs.any() { 2 } else { 0 };
+    cfg.client_output_buffer_limit[class]
+}
+
 fn output_over_limit(c: &mut Client, lim: &crate::config::OutputLimit, now: i64) -> bool {
     let used = c.pending_output() as u64;
     if lim.hard > 0 && used >= lim.hard {

@@ -9,6 +9,7 @@ pub mod blocking;
 pub mod client;
 pub mod event_loop;
 pub mod latency;
+pub mod pubsub;
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -93,6 +94,12 @@ pub struct ServerState {
     pub cmd_latency: Vec<Option<Box<latency::Histogram>>>,
     /// Clients waiting in blocking commands: deadlines, counts, requests.
     pub blocking: blocking::Blocking,
+    /// Pub/Sub channels, patterns and their subscribers.
+    pub pubsub: pubsub::PubSub,
+    /// Keys watched by all clients (WATCH bookkeeping runs only when > 0).
+    pub watching: usize,
+    /// EXEC is running its queue (blocking commands do not block).
+    pub in_exec: bool,
 }
 
 impl ServerState {
@@ -122,6 +129,9 @@ impl ServerState {
             active_expire: true,
             clock: Clock::new(),
             blocking: blocking::Blocking::default(),
+            pubsub: pubsub::PubSub::default(),
+            watching: 0,
+            in_exec: false,
             shared: client::Shared::default(),
             mem_startup: crate::commands::server::startup_memory(),
             slowlog: latency::SlowLog::default(),
