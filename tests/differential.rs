@@ -40,6 +40,8 @@
 //! - `DIFF_TRACE=1`: print every run as a compat case (redis's replies as the
 //!   expectations), e.g. to check the printing against the compat runner;
 //! - `DIFF_SHRINK_SECS=n`: time budget of the shrinking (default 5 s);
+//! - `DIFF_KEEP_GOING=1`, `DIFF_EXCLUDE=text|...`: for triage, go on after a
+//!   mismatch, leave out known ones (see `run` in `tests/support/differential.rs`);
 //! - `REQUIRE_REDIS=1`: fail instead of skipping when redis-server is missing.
 
 mod support;

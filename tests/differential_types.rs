@@ -58,6 +58,8 @@
 //!   (plus the string and generic ones), e.g. against a build with one type;
 //! - `DIFF_TRACE=1`: print every run as a compat case;
 //! - `DIFF_SHRINK_SECS=n`: time budget of the shrinking (default 5 s);
+//! - `DIFF_KEEP_GOING=1`, `DIFF_EXCLUDE=text|...`: for triage, go on after a
+//!   mismatch, leave out known ones (see `run` in `tests/support/differential.rs`);
 //! - `REQUIRE_REDIS=1`: fail instead of skipping when redis-server is missing.
 
 mod support;

@@ -561,6 +561,15 @@ pub fn print_repro(
 
 /// Reports a mismatching run: shrinks it, prints a repro, and panics.
 pub fn fail_run(pair: &mut Pair, seed: u64, resp3: bool, cmds: Vec<Cmd>, first: &Outcome) -> ! {
+    report_mismatch(pair, seed, resp3, cmds, first);
+    panic!(
+        "differential: {} differs from redis-server (seed {seed}, see the repro above)",
+        pair.test_name
+    );
+}
+
+/// Reports a mismatching run: shrinks it and prints a repro.
+pub fn report_mismatch(pair: &mut Pair, seed: u64, resp3: bool, cmds: Vec<Cmd>, first: &Outcome) {
     let bad = first.steps.last().expect("a mismatch has a step");
     println!(
         "differential: MISMATCH with seed {seed} (RESP{}) at command {} of {}: `{}`\n  \
@@ -604,14 +613,35 @@ pub fn fail_run(pair: &mut Pair, seed: u64, resp3: bool, cmds: Vec<Cmd>, first: 
         );
         print_repro(pair, seed, resp3, original, original, first);
     }
-    panic!(
-        "differential: {} differs from redis-server (seed {seed}, see the repro above)",
-        pair.test_name
-    );
 }
 
 // ---------------------------------------------------------------------------
 // The test loop
+
+/// The commands left out of the sequences (`DIFF_EXCLUDE`).
+struct Exclude(Vec<String>);
+
+impl Exclude {
+    fn from_env() -> Exclude {
+        let texts = env::var("DIFF_EXCLUDE").unwrap_or_default();
+        Exclude(
+            texts
+                .split('|')
+                .filter(|t| !t.is_empty())
+                .map(|t| t.to_ascii_lowercase())
+                .collect(),
+        )
+    }
+
+    fn excludes(&self, cmd: &Cmd) -> bool {
+        if self.0.is_empty() {
+            return false;
+        }
+        let args: Vec<Vec<u8>> = cmd.args.iter().map(|a| a.resolve(0)).collect();
+        let line = show_command(&args).to_ascii_lowercase();
+        self.0.iter().any(|t| line.contains(t.as_str()))
+    }
+}
 
 /// The server under test: a second redis-server with `DIFF_AGAINST=redis`, the
 /// binary named by `DIFF_FERRODIS` if set, else the crate's own ferrodis.
@@ -649,6 +679,11 @@ fn spawn_tested(args: &[&str]) -> (Server, &'static str, Option<TempDir>) {
 /// - `DIFF_TRACE=1`: print every run as a compat case (redis's replies as the
 ///   expectations), e.g. to check the printing against the compat runner;
 /// - `DIFF_SHRINK_SECS=n`: time budget of the shrinking (default 5 s);
+/// - `DIFF_KEEP_GOING=1`: after a mismatch (shrunk and printed), go on with the
+///   next seed; the test fails at the end if there was any (for triage);
+/// - `DIFF_EXCLUDE=text|text...`: leave out of every sequence the commands whose
+///   line (as printed in a repro) contains one of the texts, ignoring ASCII
+///   case (for triage: a known mismatch then stops hiding the next ones);
 /// - `REQUIRE_REDIS=1`: fail instead of skipping when redis-server is missing.
 pub fn run(rules: Rules, generate: impl Fn(u64) -> (bool, Vec<Cmd>)) {
     let started = Instant::now();
@@ -687,10 +722,14 @@ pub fn run(rules: Rules, generate: impl Fn(u64) -> (bool, Vec<Cmd>)) {
         "differential: against {test_name}, seeds from {first_seed}{}",
         if fixed.is_some() { " (DIFF_SEED)" } else { "" }
     );
+    let keep_going = env_is("DIFF_KEEP_GOING", "1");
+    let exclude = Exclude::from_env();
     let (mut runs, mut commands, mut errors, mut resp3_runs) = (0u64, 0usize, 0usize, 0u64);
+    let mut mismatches: Vec<u64> = Vec::new();
     loop {
         let seed = first_seed.wrapping_add(runs);
-        let (resp3, cmds) = generate(seed);
+        let (resp3, mut cmds) = generate(seed);
+        cmds.retain(|c| !exclude.excludes(c));
         let out = pair.replay(&cmds, resp3);
         runs += 1;
         resp3_runs += u64::from(resp3);
@@ -703,7 +742,11 @@ pub fn run(rules: Rules, generate: impl Fn(u64) -> (bool, Vec<Cmd>)) {
         if pair.trace {
             print_repro(&pair, seed, resp3, cmds.len(), cmds.len(), &out);
         }
-        if out.failed_after.is_some() {
+        if out.failed_after.is_some() && keep_going {
+            mismatches.push(seed);
+            report_mismatch(&mut pair, seed, resp3, cmds, &out);
+            pair.revive();
+        } else if out.failed_after.is_some() {
             println!(
                 "differential: {commands} commands executed in {runs} runs before the mismatch"
             );
@@ -713,6 +756,13 @@ pub fn run(rules: Rules, generate: impl Fn(u64) -> (bool, Vec<Cmd>)) {
             break;
         }
     }
+    assert!(
+        mismatches.is_empty(),
+        "differential: {} differs from redis-server in {} of {runs} runs (seeds {mismatches:?}, \
+         see the repros above)",
+        pair.test_name,
+        mismatches.len()
+    );
     println!(
         "differential: {commands} commands ({errors} of them error replies) in {runs} runs \
          ({resp3_runs} in RESP3), seeds {first_seed}..={}, {:.1} s, no mismatch against {test_name}",
