@@ -28,7 +28,12 @@
 //!   RESP3 sets; HGETALL, HSCAN and HRANDFIELD WITHVALUES as sorted (field,
 //!   value) pairs (RESP3 maps too). A repro prints them as `(unordered)`, which
 //!   for a flat RESP2 field/value list is looser than the check (pairs are not
-//!   kept together there);
+//!   kept together there). But where Redis's order is deterministic, it is
+//!   checked: before SMEMBERS, HGETALL, HKEYS, HVALS, SSCAN, HSCAN, SRANDMEMBER
+//!   and HRANDFIELD, `OBJECT ENCODING key` is sent (and compared), and if redis
+//!   says `listpack` (insertion order) or `intset` (sorted) the reply is
+//!   compared exactly. Not SPOP: Redis builds its whole-set reply as a new
+//!   set, a table when the intset is above `set-max-intset-entries`;
 //! - SPOP, SRANDMEMBER and HRANDFIELD go through a guard: SCARD/HLEN is sent
 //!   first (and compared). Their result is deterministic when the count is
 //!   positive and at least the size (the whole collection), when there is no
@@ -816,11 +821,45 @@ fn int_arg(a: &Arg) -> Option<i64> {
     std::str::from_utf8(a.bytes()?).ok()?.parse().ok()
 }
 
+/// Encodings whose iteration order is deterministic in Redis: a listpack
+/// keeps insertion order, an intset is sorted.
+const ORDERED_ENCODINGS: &[&str] = &["listpack", "intset"];
+
 /// The guard of a command, from its final arguments (after truncation or a
-/// stray argument): see the file comment.
+/// stray argument): see the file comment. Single-key commands replying in
+/// hash order are compared exactly when the key has an ordered encoding (not
+/// SPOP: Redis builds its whole-set reply as a new set, which may be a table
+/// when the intset is above `set-max-intset-entries`).
 fn guard_for(args: &[Arg]) -> Guard {
-    let upper =
-        |a: &Arg| String::from_utf8_lossy(a.bytes().unwrap_or_default()).to_ascii_uppercase();
+    let guard = size_guard(args);
+    let single_key = [
+        "SMEMBERS",
+        "HGETALL",
+        "HKEYS",
+        "HVALS",
+        "SSCAN",
+        "HSCAN",
+        "SRANDMEMBER",
+        "HRANDFIELD",
+    ];
+    match (args.first().map(upper), args.get(1)) {
+        (Some(name), Some(key)) if single_key.contains(&name.as_str()) => Guard::Strict {
+            probe: vec![lit("OBJECT"), lit("ENCODING"), key.clone()],
+            strict: ORDERED_ENCODINGS,
+            then: Box::new(guard),
+        },
+        _ => guard,
+    }
+}
+
+/// An argument upper-cased.
+fn upper(a: &Arg) -> String {
+    String::from_utf8_lossy(a.bytes().unwrap_or_default()).to_ascii_uppercase()
+}
+
+/// The guard of SPOP/SRANDMEMBER/HRANDFIELD/SSCAN/HSCAN on the size of the
+/// collection.
+fn size_guard(args: &[Arg]) -> Guard {
     let Some(name) = args.first().map(upper) else {
         return Guard::None;
     };
@@ -1092,7 +1131,7 @@ fn guards_keep_random_commands_deterministic() {
     let probe = |cmd: &str, max: i64, otherwise: Otherwise| {
         Guard::probe(vec![vec![lit(cmd), lit("s0")]], max, otherwise)
     };
-    let g = |line: &[&str]| guard_for(&cmd_args(line));
+    let g = |line: &[&str]| size_guard(&cmd_args(line));
     assert_eq!(g(&["SPOP", "s0"]), probe("SCARD", 1, Otherwise::Skip));
     assert_eq!(g(&["spop", "s0", "5"]), probe("SCARD", 5, Otherwise::Skip));
     assert_eq!(g(&["SPOP", "s0", "-5"]), Guard::None);
@@ -1112,6 +1151,29 @@ fn guards_keep_random_commands_deterministic() {
     );
     assert_eq!(g(&["HSCAN", "s0", "0"]), probe("HLEN", 1, Otherwise::Skip));
     assert_eq!(g(&["LRANGE", "s0", "0", "-1"]), Guard::None);
+    // Single-key hash-order replies: exact when the encoding keeps an order.
+    assert_eq!(
+        guard_for(&cmd_args(&["smembers", "s0"])),
+        Guard::Strict {
+            probe: cmd_args(&["OBJECT", "ENCODING", "s0"]),
+            strict: ORDERED_ENCODINGS,
+            then: Box::new(Guard::None),
+        }
+    );
+    assert_eq!(
+        guard_for(&cmd_args(&["SRANDMEMBER", "s0"])),
+        Guard::Strict {
+            probe: cmd_args(&["OBJECT", "ENCODING", "s0"]),
+            strict: ORDERED_ENCODINGS,
+            then: Box::new(probe("SCARD", 1, Otherwise::CompareShape)),
+        }
+    );
+    assert_eq!(
+        guard_for(&cmd_args(&["SPOP", "s0"])),
+        probe("SCARD", 1, Otherwise::Skip)
+    );
+    assert_eq!(guard_for(&cmd_args(&["SINTER", "s0"])), Guard::None);
+    assert_eq!(guard_for(&cmd_args(&["SMEMBERS"])), Guard::None);
 }
 
 #[test]

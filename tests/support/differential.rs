@@ -123,6 +123,15 @@ pub enum Guard {
         max: i64,
         otherwise: Otherwise,
     },
+    /// Send `probe` first (e.g. `OBJECT ENCODING key`); if redis-server's
+    /// reply is a bulk string among `strict`, a reply the rules compare
+    /// loosely (e.g. in hash order) is compared exactly, order included
+    /// (that encoding has a deterministic order). Then `then` applies.
+    Strict {
+        probe: Vec<Arg>,
+        strict: &'static [&'static str],
+        then: Box<Guard>,
+    },
 }
 
 impl Guard {
@@ -244,8 +253,8 @@ pub struct Step {
     pub expected: Reply,
     pub got: Reply,
     pub same: bool,
-    /// Compared by shape only (a guard said the reply is not deterministic).
-    pub shape_only: bool,
+    /// How the replies were compared.
+    pub check: Check,
     /// Not part of a repro (FLUSHALL and the reset commands before the case).
     pub setup: bool,
 }
@@ -283,11 +292,67 @@ pub fn disable_active_expire(server: &Server) {
     }
 }
 
-/// How a command is sent after its guard ran.
-enum Send {
-    No,
-    Exact,
-    ShapeOnly,
+/// How the replies to a command are compared.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Check {
+    /// By the generator's rules (`Rules::equivalent`).
+    Rules,
+    /// By shape only (a guard said the reply is not deterministic).
+    Shape,
+    /// Exactly (a guard said even the order is deterministic).
+    Strict,
+}
+
+impl Check {
+    fn same(self, rules: &Rules, args: &[Vec<u8>], expected: &Reply, got: &Reply) -> bool {
+        match self {
+            Check::Rules => (rules.equivalent)(args, expected, got),
+            Check::Shape => same_shape(expected, got),
+            Check::Strict => expected == got,
+        }
+    }
+}
+
+/// Runs a guard: `probe` sends a probe command to both servers and gives
+/// redis-server's reply (`None` on a mismatch). Returns `None` on a mismatch,
+/// else how to compare the command (`None`: do not send it).
+fn run_guard(
+    guard: &Guard,
+    probe: &mut impl FnMut(&[Arg]) -> Option<Reply>,
+) -> Option<Option<Check>> {
+    match guard {
+        Guard::None => Some(Some(Check::Rules)),
+        Guard::Probe {
+            probes,
+            max,
+            otherwise,
+        } => {
+            let mut product = 1i64;
+            for args in probes {
+                let n = probe(args)?.as_int().unwrap_or(0);
+                product = product.saturating_mul(n.max(1));
+            }
+            Some(match (product <= *max, otherwise) {
+                (true, _) => Some(Check::Rules),
+                (false, Otherwise::Skip) => None,
+                (false, Otherwise::CompareShape) => Some(Check::Shape),
+            })
+        }
+        Guard::Strict {
+            probe: args,
+            strict,
+            then,
+        } => {
+            let reply = probe(args)?;
+            let ordered = reply
+                .as_bytes()
+                .is_some_and(|b| strict.iter().any(|s| s.as_bytes() == b));
+            Some(match run_guard(then, probe)? {
+                Some(Check::Rules) if ordered => Some(Check::Strict),
+                check => check,
+            })
+        }
+    }
 }
 
 pub struct Pair {
@@ -336,7 +401,7 @@ impl Pair {
                     expected: Reply::status("PONG"),
                     got: Reply::Error(format!("<no connection: {e}>")),
                     same: false,
-                    shape_only: false,
+                    check: Check::Rules,
                     setup: false,
                 };
                 return Outcome {
@@ -348,16 +413,12 @@ impl Pair {
         let rules = self.rules;
         let mut steps: Vec<Step> = Vec::new();
         let mut exchange =
-            |steps: &mut Vec<Step>, args: Vec<Vec<u8>>, setup: bool, shape_only: bool| -> bool {
+            |steps: &mut Vec<Step>, args: Vec<Vec<u8>>, setup: bool, check: Check| -> bool {
                 let expected = ask(&mut oracle, &args)
                     .unwrap_or_else(|e| panic!("redis-server, `{}`: {e}", show_command(&args)));
                 let (got, same) = match ask(&mut test, &args) {
                     Ok(got) => {
-                        let same = if shape_only {
-                            same_shape(&expected, &got)
-                        } else {
-                            (rules.equivalent)(&args, &expected, &got)
-                        };
+                        let same = check.same(&rules, &args, &expected, &got);
                         (got, same)
                     }
                     Err(e) => (Reply::Error(format!("<no reply: {e}>")), false),
@@ -367,7 +428,7 @@ impl Pair {
                     expected,
                     got,
                     same,
-                    shape_only,
+                    check,
                     setup,
                 });
                 same
@@ -377,12 +438,12 @@ impl Pair {
             steps,
             failed_after: Some(after),
         };
-        if !exchange(&mut steps, vec![b"FLUSHALL".to_vec()], true, false) {
+        if !exchange(&mut steps, vec![b"FLUSHALL".to_vec()], true, Check::Rules) {
             return fail(steps, 0);
         }
         for reset in rules.reset {
             let args = reset.iter().map(|a| a.as_bytes().to_vec()).collect();
-            if !exchange(&mut steps, args, true, false) {
+            if !exchange(&mut steps, args, true, Check::Rules) {
                 return fail(steps, 0);
             }
         }
@@ -391,7 +452,7 @@ impl Pair {
                 &mut steps,
                 vec![b"HELLO".to_vec(), b"3".to_vec()],
                 false,
-                false,
+                Check::Rules,
             )
         {
             return fail(steps, 0);
@@ -400,34 +461,18 @@ impl Pair {
             let resolve = |args: &[Arg]| -> Vec<Vec<u8>> {
                 args.iter().map(|a| a.resolve(base_ms)).collect()
             };
-            let send = match &cmd.guard {
-                Guard::None => Send::Exact,
-                Guard::Probe {
-                    probes,
-                    max,
-                    otherwise,
-                } => {
-                    let mut product = 1i64;
-                    for probe in probes {
-                        if !exchange(&mut steps, resolve(probe), false, false) {
-                            return fail(steps, i + 1);
-                        }
-                        let n = steps.last().and_then(|s| s.expected.as_int()).unwrap_or(0);
-                        product = product.saturating_mul(n.max(1));
-                    }
-                    match (product <= *max, otherwise) {
-                        (true, _) => Send::Exact,
-                        (false, Otherwise::Skip) => Send::No,
-                        (false, Otherwise::CompareShape) => Send::ShapeOnly,
-                    }
-                }
+            let mut probe = |args: &[Arg]| -> Option<Reply> {
+                exchange(&mut steps, resolve(args), false, Check::Rules)
+                    .then(|| steps.last().map(|s| s.expected.clone()))
+                    .flatten()
             };
-            let shape_only = match send {
-                Send::No => continue,
-                Send::Exact => false,
-                Send::ShapeOnly => true,
+            let Some(check) = run_guard(&cmd.guard, &mut probe) else {
+                return fail(steps, i + 1);
             };
-            if !exchange(&mut steps, resolve(&cmd.args), false, shape_only) {
+            let Some(check) = check else {
+                continue;
+            };
+            if !exchange(&mut steps, resolve(&cmd.args), false, check) {
                 return fail(steps, i + 1);
             }
         }
@@ -524,10 +569,10 @@ pub fn print_repro(
     println!("# expectations are redis-server's replies; absolute times were computed from the run's clock");
     for s in out.steps.iter().filter(|s| !s.setup) {
         println!("> {}", show_command(&s.args));
-        if s.shape_only {
-            println!("{}", shape_expectation(&s.expected));
-        } else {
-            println!("{}", (pair.rules.expectation)(&s.args, &s.expected));
+        match s.check {
+            Check::Rules => println!("{}", (pair.rules.expectation)(&s.args, &s.expected)),
+            Check::Shape => println!("{}", shape_expectation(&s.expected)),
+            Check::Strict => println!("{}", render(&s.expected, false)),
         }
         if !s.same {
             println!(
