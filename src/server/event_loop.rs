@@ -818,6 +818,16 @@ impl EventLoop {
             }
             db.active_expire(now_ms, per_round, stale, deadline);
         }
+        if self.srv.config.notify_flags != 0 {
+            // `expired` events of the active cycle.
+            let mut scratch = ReplyBuf::empty();
+            super::notify::flush_db_events(
+                &mut self.srv,
+                &mut self.clients,
+                (usize::MAX, &mut scratch),
+            );
+            self.after_commands();
+        }
         if self.srv.watching > 0 {
             // Watched keys deleted by expiry invalidate their watchers.
             crate::commands::transactions::invalidate_touched(

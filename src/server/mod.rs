@@ -9,6 +9,7 @@ pub mod blocking;
 pub mod client;
 pub mod event_loop;
 pub mod latency;
+pub mod notify;
 pub mod pubsub;
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -157,7 +158,17 @@ impl ServerState {
             .maxmemory_policy
             .ends_with("-lfu")
             .then(|| (num("lfu-log-factor", 10), num("lfu-decay-time", 1)));
+        // The keyspace logs the events it causes itself only while their
+        // class is published.
+        let flags = self.config.notify_flags;
+        let mut log = 0;
+        for class in [notify::EXPIRED, notify::NEW, notify::KEY_MISS] {
+            if notify::enabled(flags, class) {
+                log |= class;
+            }
+        }
         for db in self.dbs.iter_mut() {
+            db.set_event_log(log);
             if db.lfu_params() != lfu {
                 db.set_lfu(lfu);
             }
