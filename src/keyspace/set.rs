@@ -354,7 +354,7 @@ impl Set {
     /// One SSCAN step from `cursor`: an intset answers everything at once
     /// (next cursor 0); a table visits buckets until about `count` members
     /// were seen (at most 10 * count buckets). Returns the next cursor.
-    pub fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(Member)) -> u64 {
+    pub fn scan<'a>(&'a self, cursor: u64, count: usize, mut f: impl FnMut(Member<'a>)) -> u64 {
         match self {
             Set::Ints(s) => {
                 for n in s.iter() {
