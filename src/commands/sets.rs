@@ -274,11 +274,12 @@ fn spop_one(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
 }
 
 fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let count = parse_i64(args.get(2)).ok_or(CmdError::from(NOT_INTEGER))?;
-    if count < 0 {
-        return err("ERR value is out of range, must be positive");
-    }
-    let now = ctx.now;
+    let count = parse_i64(args.get(2))
+        .filter(|&n| n >= 0)
+        .ok_or(CmdError::from(
+            "ERR value is out of range, must be positive",
+        ))?;
+    let (now, max) = (ctx.now, max_ints(ctx));
     let (db, out) = ctx.db_out();
     let Some(id) = find_set(db, args.get(1), now, false)? else {
         out.set(0);
@@ -298,7 +299,7 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
         return Ok(());
     }
     out.set(count);
-    with_rng(|r| s.pop_many(count, r, |m| reply_member(out, m)));
+    with_rng(|r| s.pop_many(count, max, r, |m| reply_member(out, m)));
     ctx.dirty += count as u64;
     Ok(())
 }

@@ -317,8 +317,16 @@ impl Set {
 
     /// Removes `count` random members (count below `len()`), calling `f` on
     /// each. When most of the set goes, the members that stay are picked
-    /// instead and the rest handed out in one sweep, as Redis does.
-    pub fn pop_many(&mut self, count: usize, rng: &mut Rng, mut f: impl FnMut(Member)) {
+    /// instead and moved to a new set (which, as in Redis, gets the encoding
+    /// its members call for under `max_ints`), and the rest are handed out in
+    /// one sweep.
+    pub fn pop_many(
+        &mut self,
+        count: usize,
+        max_ints: usize,
+        rng: &mut Rng,
+        mut f: impl FnMut(Member),
+    ) {
         let n = self.len();
         let count = count.min(n);
         let remaining = n - count;
@@ -331,16 +339,13 @@ impl Set {
             }
             return;
         }
-        // Keep `remaining` random members in a new set of the same encoding;
-        // what is left in the old one is the reply.
-        let mut kept = match self {
-            Set::Ints(_) => Set::Ints(IntSet::new()),
-            Set::Table(_) => Set::Table(Box::new(Dict::new())),
-        };
+        // Keep `remaining` random members in a new set; what is left in the
+        // old one is the reply.
+        let mut kept = Set::new();
         for _ in 0..remaining {
             match self.pop_random(rng) {
                 Some(p) => {
-                    kept.add_member(p.as_member(), usize::MAX);
+                    kept.add_member(p.as_member(), max_ints);
                 }
                 None => break,
             }
@@ -541,13 +546,13 @@ mod tests {
                 assert_eq!(got.len(), count);
             }
             let mut popped = BTreeSet::new();
-            s.pop_many(150, &mut rng, |m| {
+            s.pop_many(150, 512, &mut rng, |m| {
                 m.with_bytes(|b| assert!(popped.insert(b.to_vec())));
             });
             assert_eq!(popped.len(), 150);
             assert_eq!(s.len(), 50);
             assert!(members(&s).is_disjoint(&popped));
-            s.pop_many(10, &mut rng, |_| {});
+            s.pop_many(10, 512, &mut rng, |_| {});
             assert_eq!(s.len(), 40);
         }
     }
