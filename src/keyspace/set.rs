@@ -557,6 +557,43 @@ mod tests {
         }
     }
 
+    /// A full SSCAN of a table, in small steps with members added and removed
+    /// between calls, returns every member present throughout.
+    #[test]
+    fn scan_covers_a_changing_table() {
+        let mut s = Set::new();
+        for i in 0..500 {
+            s.add(format!("m{i}").as_bytes(), 512);
+        }
+        let mut seen = BTreeSet::new();
+        let mut cursor = 0;
+        let mut step = 0;
+        loop {
+            cursor = s.scan(cursor, 7, |m| {
+                m.with_bytes(|b| seen.insert(b.to_vec()));
+            });
+            step += 1;
+            // Grow (rehash) and shrink while the scan is under way.
+            s.add(format!("extra{step}").as_bytes(), 512);
+            if step % 3 == 0 {
+                s.remove(format!("extra{}", step - 1).as_bytes());
+            }
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..500 {
+            assert!(seen.contains(format!("m{i}").as_bytes()), "m{i} missed");
+        }
+        let mut ints = Set::new();
+        for i in [5, 1, 3] {
+            ints.add(i.to_string().as_bytes(), 512);
+        }
+        let mut got = Vec::new();
+        assert_eq!(ints.scan(99, 1, |m| got.push(m)), 0);
+        assert_eq!(got, vec![Member::Int(1), Member::Int(3), Member::Int(5)]);
+    }
+
     #[test]
     fn set_algebra() {
         let mk = |ms: &[&str]| {
