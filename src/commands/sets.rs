@@ -131,7 +131,7 @@ fn sadd(ctx: &mut Ctx, args: &Args) -> CmdResult {
         None => db.add(key, Value::Set(Box::default()), now),
     };
     let s = as_set_mut(db.value_mut(id))?;
-    let added = args.iter_from(2).filter(|m| s.add(m, max)).count();
+    let added = s.add_many(|| args.iter_from(2), max);
     ctx.dirty += added as u64;
     ctx.out.int(added as i64);
     Ok(())
@@ -435,13 +435,11 @@ fn sinterstore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let (now, max) = (ctx.now, max_ints(ctx));
     let db = ctx.db();
     let ids = find_sets(db, args.iter_from(2), now)?;
-    let mut result = Set::new();
+    let mut result = set::Builder::default();
     if let Some(mut sets) = inter_sets(db, &ids) {
-        set::intersect(&mut sets, 0, |m| {
-            result.add_member(m, max);
-        });
+        set::intersect(&mut sets, 0, |m| result.add(m));
     }
-    store_result(ctx, args.get(1), result);
+    store_result(ctx, args.get(1), result.finish(max));
     Ok(())
 }
 

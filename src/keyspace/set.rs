@@ -16,7 +16,7 @@
 //! form is made only where bytes are needed) or the bytes stored in the table.
 
 use super::dict::{Dict, EntryId};
-use super::intset::IntSet;
+use super::intset::{self, IntSet};
 use super::small_bytes::SmallBytes;
 use crate::util::numbers::{int_digits, parse_i64};
 use crate::util::rng::Rng;
@@ -74,7 +74,7 @@ impl Popped {
 
 /// The members of a set, in its order (ascending for an intset).
 pub enum Iter<'a> {
-    Ints(&'a IntSet, usize),
+    Ints(intset::Iter<'a>),
     Table(
         &'a Dict<SmallBytes, ()>,
         Box<dyn Iterator<Item = EntryId> + 'a>,
@@ -86,14 +86,7 @@ impl<'a> Iterator for Iter<'a> {
 
     fn next(&mut self) -> Option<Member<'a>> {
         match self {
-            Iter::Ints(s, i) => {
-                if *i >= s.len() {
-                    return None;
-                }
-                let v = s.get(*i);
-                *i += 1;
-                Some(Member::Int(v))
-            }
+            Iter::Ints(it) => it.next().map(Member::Int),
             Iter::Table(d, ids) => ids.next().map(|id| Member::Bytes(d.key(id).as_slice())),
         }
     }
@@ -177,7 +170,7 @@ impl Set {
     /// The members, in the set's order (ascending for an intset).
     pub fn iter(&self) -> Iter<'_> {
         match self {
-            Set::Ints(s) => Iter::Ints(s, 0),
+            Set::Ints(s) => Iter::Ints(s.iter()),
             Set::Table(d) => Iter::Table(d, Box::new(d.iter())),
         }
     }
@@ -237,6 +230,38 @@ impl Set {
                 true
             }
         })
+    }
+
+    /// Adds every member of `members` (SADD); returns how many were new. An
+    /// intset takes all the integers in one rewrite (`members` gives the
+    /// members afresh on each call); the result is the set
+    /// (and encoding) that adding them one by one would give.
+    pub fn add_many<'m, I: Iterator<Item = &'m [u8]>>(
+        &mut self,
+        members: impl Fn() -> I,
+        max_ints: usize,
+    ) -> usize {
+        if let Set::Ints(s) = self {
+            let mut ints: Vec<i64> = Vec::new();
+            for m in members() {
+                match parse_i64(m) {
+                    Some(n) => ints.push(n),
+                    None => {
+                        ints.clear();
+                        break;
+                    }
+                }
+            }
+            if !ints.is_empty() {
+                let added = s.insert_many(&mut ints);
+                // As one by one: only a member actually added converts.
+                if added > 0 && s.len() > max_ints {
+                    self.convert_to_table();
+                }
+                return added;
+            }
+        }
+        members().filter(|m| self.add(m, max_ints)).count()
     }
 
     /// Removes a member; false if it was not there.
@@ -330,6 +355,18 @@ impl Set {
         let n = self.len();
         let count = count.min(n);
         let remaining = n - count;
+        if let Set::Ints(s) = self {
+            if remaining * 5 > count {
+                // Random members, removed in one rewrite.
+                let mut idx = sample_indexes(n, count, rng);
+                for &i in &idx {
+                    f(Member::Int(s.get(i)));
+                }
+                idx.sort_unstable();
+                s.remove_indexes(&idx);
+                return;
+            }
+        }
         if remaining * 5 > count {
             for _ in 0..count {
                 match self.pop_random(rng) {
@@ -341,15 +378,14 @@ impl Set {
         }
         // Keep `remaining` random members in a new set; what is left in the
         // old one is the reply.
-        let mut kept = Set::new();
+        let mut kept = Builder::default();
         for _ in 0..remaining {
             match self.pop_random(rng) {
-                Some(p) => {
-                    kept.add_member(p.as_member(), max_ints);
-                }
+                Some(p) => kept.add(p.as_member()),
                 None => break,
             }
         }
+        let kept = kept.finish(max_ints);
         let old = std::mem::replace(self, kept);
         for m in old.iter() {
             f(m);
@@ -362,9 +398,7 @@ impl Set {
     pub fn scan<'a>(&'a self, cursor: u64, count: usize, mut f: impl FnMut(Member<'a>)) -> u64 {
         match self {
             Set::Ints(s) => {
-                for n in s.iter() {
-                    f(Member::Int(n));
-                }
+                s.iter().for_each(|n| f(Member::Int(n)));
                 0
             }
             Set::Table(d) => {
@@ -429,30 +463,71 @@ pub fn intersect(sets: &mut [&Set], limit: usize, mut f: impl FnMut(Member)) {
     }
 }
 
-/// The union of `sets` (missing keys are `None`), as a new set.
-pub fn union(sets: &[Option<&Set>], max_ints: usize) -> Set {
-    let mut out = Set::new();
-    for s in sets.iter().flatten() {
-        for m in s.iter() {
-            out.add_member(m, max_ints);
+/// Collects members for a new set (the STORE results, what SPOP keeps):
+/// integers are gathered and packed once at the end; the first
+/// non-integer turns the collection into a table. `finish` gives the set
+/// that adding the members one by one to an empty set would give.
+#[derive(Default)]
+pub struct Builder {
+    ints: Vec<i64>,
+    table: Option<Set>,
+}
+
+impl Builder {
+    pub fn add(&mut self, m: Member) {
+        if let Some(t) = &mut self.table {
+            t.add_member(m, 0);
+            return;
+        }
+        match m.as_int() {
+            Some(n) => self.ints.push(n),
+            None => {
+                let mut t = Set::Table(Box::new(Dict::new()));
+                for n in self.ints.drain(..) {
+                    t.add_member(Member::Int(n), 0);
+                }
+                t.add_member(m, 0);
+                self.table = Some(t);
+            }
         }
     }
-    out
+
+    pub fn finish(mut self, max_ints: usize) -> Set {
+        if let Some(t) = self.table {
+            return t;
+        }
+        self.ints.sort_unstable();
+        self.ints.dedup();
+        let mut s = Set::Ints(IntSet::from_sorted(&self.ints));
+        if s.len() > max_ints {
+            s.convert_to_table();
+        }
+        s
+    }
+}
+
+/// The union of `sets` (missing keys are `None`), as a new set.
+pub fn union(sets: &[Option<&Set>], max_ints: usize) -> Set {
+    let mut out = Builder::default();
+    for s in sets.iter().flatten() {
+        s.iter().for_each(|m| out.add(m));
+    }
+    out.finish(max_ints)
 }
 
 /// The members of the first set found in none of the others, as a new set.
 pub fn diff(sets: &[Option<&Set>], max_ints: usize) -> Set {
-    let mut out = Set::new();
+    let mut out = Builder::default();
     let Some(Some(first)) = sets.first() else {
-        return out;
+        return Set::new();
     };
     let others: Vec<&Set> = sets[1..].iter().flatten().copied().collect();
     for m in first.iter() {
         if !others.iter().any(|s| s.contains_member(m)) {
-            out.add_member(m, max_ints);
+            out.add(m);
         }
     }
-    out
+    out.finish(max_ints)
 }
 
 #[cfg(test)]
@@ -491,8 +566,32 @@ mod tests {
                 } else {
                     n.to_string().into_bytes()
                 };
-                match rng.below(3) {
+                match rng.below(4) {
                     0 => assert_eq!(s.add(&member, max_ints), model.insert(member.clone())),
+                    3 => {
+                        // A batch, as SADD sends it: the member and neighbours.
+                        let batch: Vec<Vec<u8>> = (0..1 + rng.below(4))
+                            .map(|k| {
+                                if k == 0 {
+                                    member.clone()
+                                } else {
+                                    (n.wrapping_add(k as i64)).to_string().into_bytes()
+                                }
+                            })
+                            .collect();
+                        let distinct: BTreeSet<&Vec<u8>> = batch.iter().collect();
+                        let new = distinct.iter().filter(|m| !model.contains(**m)).count();
+                        let mut seq = s.duplicate();
+                        for m in &batch {
+                            seq.add(m, max_ints);
+                        }
+                        assert_eq!(
+                            s.add_many(|| batch.iter().map(|m| m.as_slice()), max_ints),
+                            new
+                        );
+                        assert_eq!(s.encoding(), seq.encoding(), "batch as one by one");
+                        model.extend(batch);
+                    }
                     1 => assert_eq!(s.remove(&member), model.remove(&member)),
                     _ => assert_eq!(s.contains(&member), model.contains(&member)),
                 }
