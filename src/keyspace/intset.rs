@@ -113,6 +113,15 @@ fn select(bytes: &[u8], r: usize, ones: bool) -> Option<usize> {
     None
 }
 
+/// Position of the last one bit of `bytes` (the largest member's, in the
+/// upper vector, which always ends with it); 0 if there is none.
+fn last_one(bytes: &[u8]) -> usize {
+    match bytes.iter().rposition(|&b| b != 0) {
+        Some(k) => k * 8 + 7 - bytes[k].leading_zeros() as usize,
+        None => 0,
+    }
+}
+
 /// The number of low bits for `n` offsets up to `max_off`.
 fn low_bits_for(n: usize, max_off: u64) -> u32 {
     let q = (u128::from(max_off) + 1) / n.max(1) as u128;
@@ -231,7 +240,7 @@ impl IntSet {
         let off = v.wrapping_sub(base) as u64;
         let l = self.low_bits();
         let upper = self.upper_region();
-        let last_pos = select(upper, n - 1, true).expect("IntSet: last member");
+        let last_pos = last_one(upper);
         let high_last = (last_pos - (n - 1)) as u64;
         let high = if l == 64 { 0 } else { off >> l };
         if high > high_last {
