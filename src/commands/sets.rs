@@ -191,8 +191,9 @@ fn smove(ctx: &mut Ctx, args: &Args) -> CmdResult {
         Some(d) => d,
         None => db.add(dst, Value::Set(Box::default()), now),
     };
-    as_set_mut(db.value_mut(dst_id))?.add(member, max);
-    ctx.dirty += 1;
+    // As Redis: one change for the removal, one more if the member was new.
+    let added = as_set_mut(db.value_mut(dst_id))?.add(member, max);
+    ctx.dirty += 1 + u64::from(added);
     ctx.out.int(1);
     Ok(())
 }
