@@ -294,7 +294,13 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let s = as_set_mut(db.value_mut(id))?;
     let n = s.len();
     if count >= n {
-        reply_set(out, s);
+        // Redis answers with the union of the set alone, which packs a table
+        // of few integers into an intset: ascending order then.
+        if matches!(s, Set::Table(_)) && n <= max {
+            reply_set(out, &set::union(&[Some(&*s)], max));
+        } else {
+            reply_set(out, s);
+        }
         db.remove_id(id);
         ctx.dirty += n as u64;
         return Ok(());
