@@ -1,16 +1,17 @@
 //! The set type, in Redis 7.0's two encodings, and the operations the set
 //! commands need (no RESP here):
-//! - "intset" (`IntSet`, see `intset.rs`): sorted integers, packed, while every
-//!   member is a canonical 64-bit integer (Redis's string2ll form: no `+`, no
-//!   leading zeros, no spaces, not `-0`) and there are at most
-//!   set-max-intset-entries of them;
-//! - "hashtable": a `Dict` of members (boxed, so that a small set stays one
-//!   word pair and the intset buffer).
+//! - "intset" (`IntSet`, see `intset.rs`): sorted integers, packed (tighter
+//!   than Redis's), while every member is a canonical 64-bit integer (Redis's
+//!   string2ll form: no `+`, no leading zeros, no spaces, not `-0`) and there
+//!   are at most set-max-intset-entries of them;
+//! - "hashtable": a `Dict` of members, boxed so that `Set` stays small (an
+//!   intset is then one small box plus its packed buffer).
 //!
 //! As in Redis 7.0 a set only ever converts from intset to hashtable (adding a
 //! non-integer, or growing past the limit); removals never convert back. New
-//! sets built by the *STORE commands start as intsets and are filled member by
-//! member, so they get the encoding Redis would give them.
+//! sets (the *STORE results, what SPOP keeps of a set it mostly empties) are
+//! collected by a `Builder`, which gives the encoding that adding the members
+//! one by one to an empty set would give, as Redis does.
 //!
 //! Members are handed out as `Member`: an integer of an intset (its decimal
 //! form is made only where bytes are needed) or the bytes stored in the table.
