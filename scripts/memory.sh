@@ -14,6 +14,8 @@
 #   and the servers are stopped. Datasets:
 #     populate      DEBUG POPULATE N       (keys key:0..N-1, values value:0..)
 #     strings-pipe  N x SET key:i value:i  streamed through redis-cli --pipe
+#     hashes        N hashes of 10 short fields (listpack encoding)
+#     intsets       N/10 sets of 100 integers (intset encoding)
 #   New datasets are one function each (see "datasets" below).
 #
 # How to read the output (stdout; progress goes to stderr)
@@ -49,6 +51,8 @@ Options:
                      (default populate). Available:
                        populate      DEBUG POPULATE KEYS
                        strings-pipe  KEYS x SET key:i value:i via redis-cli --pipe
+                       hashes        KEYS hashes of 10 short fields (HSET)
+                       intsets       KEYS/10 sets of 100 integers (SADD)
   --settle SEC       max seconds to wait for RSS to stop changing (default 10)
   --timeout SEC      limit for loading one dataset into one server (default 600)
   --csv FILE         also write the rows to FILE as CSV
@@ -95,16 +99,8 @@ if ! [[ "$LOAD_TIMEOUT" =~ ^[0-9]+$ ]] || ((LOAD_TIMEOUT == 0)); then die "--tim
 # generator (using the AWK_RESP helpers: resp3, respv, ...) and feed it to
 # pipe_load, which streams it through `redis-cli --pipe` and fails on errors.
 #
-# To add one later, e.g. 1M hashes of 10 fields:
-#   gen_hashes() {
-#       LC_ALL=C awk -v n="$1" "$AWK_RESP"'
-#       BEGIN { for (i = 0; i < n; i++) {
-#           a[1] = "HSET"; a[2] = sprintf("hash:%d", i); k = 2
-#           for (f = 0; f < 10; f++) { a[++k] = "f" f; a[++k] = sprintf("v%d:%d", f, i) }
-#           respv(k, a) } }'
-#   }
-#   dataset_hashes() { pipe_load "$1" "$LOAD_TIMEOUT" gen_hashes "$2" >/dev/null; }
-# and list it in --help. sets/zsets work the same way (SADD / ZADD generators).
+# To add one: a gen_NAME awk generator and a dataset_NAME that pipe_loads it
+# (see gen_hashes / dataset_hashes below), and a line in --help.
 
 dataset_populate() {
     local port=$1 n=$2 out
@@ -124,6 +120,38 @@ dataset_strings_pipe() {
     local replies
     replies=$(pipe_load "$1" "$LOAD_TIMEOUT" gen_strings "$2")
     ((replies == $2)) || die "strings-pipe: expected $2 replies, got $replies"
+}
+
+# gen_hashes N: RESP for N hashes hash:i of 10 short fields (f0..f9 with
+# values v<f>:<i>): the small-hash (listpack) case.
+gen_hashes() {
+    LC_ALL=C awk -v n="$1" "$AWK_RESP"'
+    BEGIN { for (i = 0; i < n; i++) {
+        a[1] = "HSET"; a[2] = sprintf("hash:%d", i); k = 2
+        for (f = 0; f < 10; f++) { a[++k] = "f" f; a[++k] = sprintf("v%d:%d", f, i) }
+        respv(k, a) } }'
+}
+
+dataset_hashes() {
+    local replies
+    replies=$(pipe_load "$1" "$LOAD_TIMEOUT" gen_hashes "$2")
+    ((replies == $2)) || die "hashes: expected $2 replies, got $replies"
+}
+
+# gen_intsets N: RESP for N/10 sets set:i of 100 integers (i*100 .. i*100+99):
+# the small-integer-set (intset) case; -n 1000000 gives 100k sets.
+gen_intsets() {
+    LC_ALL=C awk -v n="$1" "$AWK_RESP"'
+    BEGIN { for (i = 0; i < n / 10; i++) {
+        a[1] = "SADD"; a[2] = sprintf("set:%d", i); k = 2
+        for (m = 0; m < 100; m++) a[++k] = sprintf("%d", i * 100 + m)
+        respv(k, a) } }'
+}
+
+dataset_intsets() {
+    local replies want=$(($2 / 10))
+    replies=$(pipe_load "$1" "$LOAD_TIMEOUT" gen_intsets "$2")
+    ((replies == want)) || die "intsets: expected $want replies, got $replies"
 }
 
 IFS=',' read -r -a DSLIST <<<"$DATASETS"

@@ -15,6 +15,7 @@ use super::table::{Acl, Arg, ArgFlags, ArgType, Args, CommandSpec, Flags, Group,
 use super::Ctx;
 use crate::error::{err, CmdError, CmdResult, NOT_INTEGER, SYNTAX};
 use crate::protocol::reply::ReplyBuf;
+use crate::server::blocking;
 use crate::server::client::{Client, CloseReason};
 use crate::util::numbers::parse_i64;
 
@@ -59,8 +60,17 @@ fn flags_of(c: &Client) -> String {
     if c.monitor {
         f.push('O');
     }
+    if c.subs.any() {
+        f.push('P');
+    }
+    if c.multi.is_some() {
+        f.push('x');
+    }
     if c.is_blocked() {
         f.push('b');
+    }
+    if c.dirty_cas {
+        f.push('d');
     }
     match c.close {
         Some(CloseReason::AfterReply) => f.push('c'),
@@ -98,7 +108,7 @@ fn info_line(c: &Client, own: Option<(&ReplyBuf, usize)>, s: &mut String) {
     let _ = writeln!(
         s,
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} \
-         sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 \
+         sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem=0 \
          rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} \
          user=default redir=-1 resp={}",
         c.id,
@@ -110,6 +120,10 @@ fn info_line(c: &Client, own: Option<(&ReplyBuf, usize)>, s: &mut String) {
         c.last_interaction.elapsed().as_secs(),
         flags_of(c),
         c.db,
+        c.subs.channels.len(),
+        c.subs.patterns.len(),
+        c.subs.shard.len(),
+        c.multi.as_ref().map_or(-1, |q| q.len() as i64),
         qlen,
         qcap.saturating_sub(qlen),
         argv_mem,
@@ -396,11 +410,25 @@ fn client_unblock(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if args.len() == 4 && !args.is(3, "timeout") && !args.is(3, "error") {
         return err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
     }
-    if parse_i64(args.get(2)).is_none() {
+    let Some(id) = parse_i64(args.get(2)) else {
         return err(NOT_INTEGER);
+    };
+    let error = args.len() == 4 && args.is(3, "error");
+    // Only a client waiting in a blocking command can be released (one held
+    // by CLIENT PAUSE stays held).
+    let target = ctx
+        .clients
+        .iter()
+        .find(|(_, c)| c.id as i64 == id && c.wait.is_some())
+        .map(|(k, _)| k);
+    match target {
+        Some(k) => {
+            let msg = error.then_some("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+            blocking::release(ctx.srv, &mut ctx.clients[k], k, msg);
+            ctx.out.int(1);
+        }
+        None => ctx.out.int(0),
     }
-    // No command blocks yet, so no client is ever unblocked.
-    ctx.out.int(0);
     Ok(())
 }
 

@@ -39,9 +39,15 @@ pub fn find_by_full_name(reg: &Registry, name: &[u8]) -> Option<usize> {
     }
 }
 
-/// Whether a command can have key arguments at all.
+/// Whether a command can have key arguments at all (specs marked NOT_KEY,
+/// such as shard channels, do not count).
 pub fn has_keys(spec: &CommandSpec) -> bool {
-    spec.key_finder.is_some() || !spec.key_specs_of().as_slice().is_empty()
+    spec.key_finder.is_some()
+        || spec
+            .key_specs_of()
+            .as_slice()
+            .iter()
+            .any(|ks| !ks.flags.has(KeyFlags::NOT_KEY))
 }
 
 /// Key positions in a command line, with the flags of each.

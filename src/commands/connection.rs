@@ -11,6 +11,15 @@ fn ping(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if args.len() > 2 {
         return Err(crate::error::wrong_arity("ping"));
     }
+    // In RESP2 Pub/Sub mode PING answers as a message: ["pong", arg or ""].
+    let c = ctx.client();
+    if c.resp == 2 && c.subs.any() {
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out
+            .bulk(if args.len() == 2 { args.get(1) } else { b"" });
+        return Ok(());
+    }
     if args.len() == 2 {
         ctx.out.bulk(args.get(1));
     } else {
@@ -155,8 +164,12 @@ fn auth(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 fn reset(ctx: &mut Ctx, _args: &Args) -> CmdResult {
-    // Leaves MONITOR mode and CLIENT REPLY OFF/SKIP, as Redis's RESET does.
+    // Leaves MONITOR mode, CLIENT REPLY OFF/SKIP, every Pub/Sub
+    // subscription, MULTI and WATCH, as Redis's RESET does.
     super::client::reset_modes(ctx);
+    let cid = ctx.cid;
+    ctx.srv.pubsub.forget_client(&mut ctx.clients[cid], cid);
+    super::transactions::discard_state(ctx.srv, &mut ctx.clients[cid], cid);
     ctx.db = 0;
     let needs_auth = !ctx.srv.config.requirepass.is_empty();
     let c = ctx.client();

@@ -16,11 +16,14 @@ pub mod keys;
 pub mod latency;
 pub mod lists;
 pub mod memory;
+pub mod pubsub;
 pub mod server;
 pub mod sets;
 pub mod slowlog;
 pub mod strings;
 pub mod table;
+pub mod transactions;
+pub mod zsets;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -31,7 +34,9 @@ use slab::Slab;
 use crate::error::{wrong_arity, CmdError};
 use crate::keyspace::db::Db;
 use crate::keyspace::hasher::FastBuildHasher;
+use crate::keyspace::small_bytes::SmallBytes;
 use crate::protocol::reply::ReplyBuf;
+use crate::server::blocking::{BlockKind, Wait};
 use crate::server::client::Client;
 use crate::server::ServerState;
 pub use table::{Args, CommandSpec};
@@ -68,6 +73,27 @@ impl Ctx<'_> {
     pub fn db_out(&mut self) -> (&mut Db, &mut ReplyBuf) {
         (&mut self.srv.dbs[self.db], &mut *self.out)
     }
+
+    /// Whether the calling command may block. Where it may not (inside
+    /// MULTI/EXEC or a script, once those exist) a blocking command that
+    /// finds no data replies as a timeout does.
+    pub fn can_block(&self) -> bool {
+        !self.srv.in_exec
+    }
+
+    /// Blocks the calling client on `keys` of the selected database until
+    /// one of them is created holding a `kind` value (the command then runs
+    /// again with the same arguments) or `deadline` (unix ms; None: never)
+    /// passes (the client then gets a null array). The handler writes no
+    /// reply. See `server::blocking`.
+    pub fn block(&mut self, keys: &[&[u8]], deadline: Option<i64>, kind: BlockKind) {
+        self.srv.blocking.request = Some(Wait {
+            db: self.db,
+            keys: keys.iter().map(|k| SmallBytes::from_slice(k)).collect(),
+            deadline,
+            kind,
+        });
+    }
 }
 
 /// One command of the table with its derived names.
@@ -93,6 +119,7 @@ const TABLES: &[&[CommandSpec]] = &[
     lists::COMMANDS,
     hashes::COMMANDS,
     sets::COMMANDS,
+    zsets::COMMANDS,
     keys::COMMANDS,
     connection::COMMANDS,
     client::COMMANDS,
@@ -101,6 +128,8 @@ const TABLES: &[&[CommandSpec]] = &[
     command_info::COMMANDS,
     slowlog::COMMANDS,
     latency::COMMANDS,
+    pubsub::COMMANDS,
+    transactions::COMMANDS,
 ];
 
 impl Registry {
@@ -255,17 +284,55 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
         );
         return start;
     }
+    // A RESP2 connection in Pub/Sub mode only (un)subscribes and pings.
+    // (Commands EXEC runs were checked when they were queued.)
+    let caller = &ctx.clients[ctx.cid];
+    if caller.resp == 2
+        && caller.subs.any()
+        && !ctx.srv.in_exec
+        && !pubsub::allowed_in_pubsub(top.name)
+    {
+        reject(
+            ctx,
+            Some(idx),
+            pubsub::not_allowed_in_pubsub(&entry.full_name),
+        );
+        return start;
+    }
+    if caller.multi.is_some() && !ctx.srv.in_exec {
+        if spec.flags.has(table::Flags::NO_MULTI) {
+            reject(
+                ctx,
+                Some(idx),
+                CmdError::from("ERR Command not allowed inside a transaction"),
+            );
+            return start;
+        }
+        if !transactions::runs_inside_multi(top.name) {
+            transactions::queue(ctx, args);
+            return start;
+        }
+    }
     ctx.clients[ctx.cid].last_cmd = entry.full_name.as_str();
     ctx.dirty = 0;
+    // A blocked command run again when its keys are ready (see
+    // server::blocking) was already shown to MONITOR when it first ran.
+    let rerun = ctx.clients[ctx.cid].wait.is_some();
     let result = (spec.handler)(ctx, args);
     let end = Instant::now();
     let usec = end.saturating_duration_since(start).as_micros() as u64;
-    let st = &mut ctx.srv.cmd_stats[idx];
-    st.calls += 1;
-    st.usec += usec;
-    ctx.srv.stats.commands_processed += 1;
     ctx.srv.dirty += ctx.dirty;
-    slowlog::record(ctx, idx, args, usec, end);
+    if ctx.srv.watching > 0 {
+        transactions::invalidate_touched(ctx.srv, ctx.clients, ctx.dirty > 0);
+    }
+    // A command that blocks is counted once, by the run that completes it.
+    if ctx.srv.blocking.request.is_none() {
+        let st = &mut ctx.srv.cmd_stats[idx];
+        st.calls += 1;
+        st.usec += usec;
+        ctx.srv.stats.commands_processed += 1;
+        slowlog::record(ctx, idx, args, usec, end);
+    }
     if let Err(e) = result {
         ctx.srv.cmd_stats[idx].failed += 1;
         count_error(ctx, &e);
@@ -273,11 +340,32 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
     }
     // MONITOR feed: after the call, as Redis (the database shown is the one
     // selected after the command, and the caller's reply comes first).
-    client::feed_monitors(ctx, spec, args);
+    if !rerun {
+        client::feed_monitors(ctx, spec, args);
+    }
     end
 }
 
 fn reject(ctx: &mut Ctx, idx: Option<usize>, e: CmdError) {
+    // A command refused while a transaction is being queued aborts it; an
+    // EXEC refused (wrong arity) ends it at once, saying why.
+    let cid = ctx.cid;
+    let c = &mut ctx.clients[cid];
+    let mut e = e;
+    if c.multi.is_some() && !ctx.srv.in_exec {
+        c.multi_failed = true;
+        if idx.is_some_and(|i| Registry::get().all[i].spec.name == "exec") {
+            transactions::discard_state(ctx.srv, &mut ctx.clients[cid], cid);
+            let text = e
+                .bytes()
+                .strip_prefix(b"ERR ")
+                .unwrap_or(e.bytes())
+                .to_vec();
+            let mut msg = b"EXECABORT Transaction discarded because of: ".to_vec();
+            msg.extend_from_slice(&text);
+            e = CmdError(msg.into());
+        }
+    }
     if let Some(i) = idx {
         ctx.srv.cmd_stats[i].rejected += 1;
     }

@@ -74,8 +74,21 @@ fn flush_option(args: &Args) -> CmdResult {
     }
 }
 
+/// Invalidates the WATCHes of keys that exist in databases about to be
+/// emptied (FLUSHDB, FLUSHALL), as Redis.
+fn invalidate_watched_in(ctx: &mut Ctx, dbs: std::ops::Range<usize>) {
+    if ctx.srv.watching == 0 {
+        return;
+    }
+    let now = ctx.now;
+    for i in dbs {
+        super::transactions::invalidate_emptied(&mut ctx.srv.dbs, i, None, ctx.clients, now);
+    }
+}
+
 fn flushdb(ctx: &mut Ctx, args: &Args) -> CmdResult {
     flush_option(args)?;
+    invalidate_watched_in(ctx, ctx.db..ctx.db + 1);
     let removed = ctx.db().clear();
     ctx.dirty += removed as u64;
     ctx.out.ok();
@@ -84,6 +97,7 @@ fn flushdb(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn flushall(ctx: &mut Ctx, args: &Args) -> CmdResult {
     flush_option(args)?;
+    invalidate_watched_in(ctx, 0..ctx.srv.dbs.len());
     let removed: usize = ctx.srv.dbs.iter_mut().map(|db| db.clear()).sum();
     // The removed keys count as changes. With save points configured Redis
     // also writes an (empty) RDB here and resets the counter; this server has
@@ -105,9 +119,20 @@ fn swapdb(ctx: &mut Ctx, args: &Args) -> CmdResult {
     }
     let (a, b) = (a as usize, b as usize);
     if a != b {
+        if ctx.srv.watching > 0 {
+            // Watched keys that exist on either side see their value change.
+            let now = ctx.now;
+            let dbs = &mut ctx.srv.dbs;
+            super::transactions::invalidate_emptied(dbs, a, Some(b), ctx.clients, now);
+            super::transactions::invalidate_emptied(dbs, b, Some(a), ctx.clients, now);
+        }
         let (lo, hi) = (a.min(b), a.max(b));
         let (left, right) = ctx.srv.dbs.split_at_mut(hi);
         left[lo].swap_data(&mut right[0]);
+        // Clients waiting on keys of either database may now find them.
+        let now = ctx.now;
+        left[lo].mark_existing_waited_keys(now);
+        right[0].mark_existing_waited_keys(now);
     }
     ctx.dirty += 1;
     ctx.out.ok();
@@ -358,7 +383,12 @@ fn section_clients(ctx: &mut Ctx, s: &mut String) {
     field!(s, "client_recent_max_output_buffer", "{max_out}");
     field!(s, "blocked_clients", "{blocked}");
     field!(s, "tracking_clients", "0");
-    field!(s, "clients_in_timeout_table", "0");
+    field!(
+        s,
+        "clients_in_timeout_table",
+        "{}",
+        ctx.srv.blocking.timeouts_len()
+    );
 }
 
 /// Redis's human-readable byte counts: `894.79K`, `1.00M`, `12B`.
@@ -679,10 +709,11 @@ fn section_stats(ctx: &mut Ctx, s: &mut String) {
     field!(s, "current_eviction_exceeded_time", "0");
     field!(s, "keyspace_hits", "{hits}");
     field!(s, "keyspace_misses", "{misses}");
+    let ps = &ctx.srv.pubsub;
+    field!(s, "pubsub_channels", "{}", ps.channel_count());
+    field!(s, "pubsub_patterns", "{}", ps.numpat());
+    field!(s, "pubsubshard_channels", "{}", ps.shard_count());
     for f in [
-        "pubsub_channels",
-        "pubsub_patterns",
-        "pubsubshard_channels",
         "latest_fork_usec",
         "total_forks",
         "migrate_cached_sockets",
@@ -1448,7 +1479,8 @@ fn type_code(v: &Value) -> u32 {
 /// Mixes a value's type and contents into `d`: a string's bytes; a list's
 /// elements mixed in order; a set's members XORed in (order-free); a hash's
 /// fields each digested as mix(field) then mix(value) from zeros, then that
-/// digest XORed in as a string.
+/// digest XORed in as a string; a sorted set's members likewise with their
+/// scores as `%.17g`.
 fn mix_value(d: &mut [u8; 20], v: &Value) {
     mix_digest(d, &type_code(v).to_be_bytes());
     let mut tmp = [0u8; 24];
@@ -1459,6 +1491,17 @@ fn mix_value(d: &mut [u8; 20], v: &Value) {
     match v {
         Value::List(l) => l.for_each(|e| mix_digest(d, e)),
         Value::Set(s) => s.for_each(|m| xor_digest(d, m)),
+        Value::Zset(z) => {
+            let mut buf = Vec::new();
+            z.for_each(|m, score| {
+                let mut e = [0u8; 20];
+                mix_digest(&mut e, m);
+                buf.clear();
+                crate::util::numbers::fmt_double(score, &mut buf);
+                mix_digest(&mut e, &buf);
+                xor_digest(d, &e);
+            })
+        }
         Value::Hash(h) => h.for_each(|f, val| {
             let mut e = [0u8; 20];
             mix_digest(&mut e, f);

@@ -18,8 +18,11 @@
 //!   policies), Redis's LFU data: the minute (mod 2^16) of the last counter
 //!   decrement in bits 8..24 and a logarithmic access counter in bits 0..8.
 
+use std::collections::{HashMap, VecDeque};
+
 use super::dict::{Dict, EntryId};
 use super::expires::Expires;
+use super::hasher::FastBuildHasher;
 use super::small_bytes::SmallBytes;
 use super::value::Value;
 use crate::util::rng::Rng;
@@ -60,6 +63,17 @@ pub struct Db {
     rng: Rng,
     /// LFU tracking instead of LRU stamps (see `set_lfu`).
     lfu: Option<LfuParams>,
+    /// Clients (slab keys) waiting on each key in blocking commands, in
+    /// arrival order (see `server::blocking`).
+    waiters: HashMap<SmallBytes, VecDeque<usize>, FastBuildHasher>,
+    /// Keys created while somebody waits on them, to be served.
+    ready: Vec<SmallBytes>,
+    /// WATCHed keys: the clients (slab keys) watching each.
+    watchers: HashMap<SmallBytes, Vec<usize>, FastBuildHasher>,
+    /// Watched keys written by the running command (they invalidate the
+    /// watchers if the command changed the dataset: see `take_touched`),
+    /// or deleted by expiry (`true`: they invalidate in any case).
+    touched: Vec<(SmallBytes, bool)>,
 }
 
 /// The LFU parameters (Redis's lfu-log-factor and lfu-decay-time).
@@ -90,6 +104,10 @@ impl Db {
             avg_ttl: 0,
             rng: Rng::new(0x2545_f491_4f6c_dd1d ^ (id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
             lfu: None,
+            waiters: HashMap::default(),
+            ready: Vec::new(),
+            watchers: HashMap::default(),
+            touched: Vec::new(),
         }
     }
 
@@ -125,8 +143,7 @@ impl Db {
         let id = self.dict.find(key)?;
         if let Some(when) = self.expire_of(id) {
             if when <= now {
-                self.remove_id(id);
-                self.expired_keys += 1;
+                self.expire_id(id);
                 return None;
             }
         }
@@ -163,6 +180,14 @@ impl Db {
         r
     }
 
+    /// Whether a key is present with a TTL that has passed (not deleted
+    /// yet); no lazy expiry is done.
+    pub fn entry_expired(&self, key: &[u8], now: i64) -> bool {
+        self.dict
+            .find(key)
+            .is_some_and(|id| self.is_expired(id, now))
+    }
+
     /// Whether an entry's TTL has passed (it is then invisible to commands).
     pub fn is_expired(&self, id: EntryId, now: i64) -> bool {
         self.expire_of(id).is_some_and(|when| when <= now)
@@ -194,7 +219,10 @@ impl Db {
         self.dict.value(id)
     }
 
+    /// The value of an entry, to change it (a watched key counts as written
+    /// if the command changes the dataset).
     pub fn value_mut(&mut self, id: EntryId) -> &mut Value {
+        self.note_write(id, false);
         self.dict.value_mut(id)
     }
 
@@ -270,6 +298,7 @@ impl Db {
         // An expired key is deleted (and counted) first, so KEEPTTL cannot
         // keep a TTL that has passed and MSET counts it as Redis does.
         if let Some(id) = self.find(key, now) {
+            self.note_write(id, false);
             *self.dict.value_mut(id) = val;
             let m = self.dict.meta(id);
             if !keep_ttl && m & META_EXPIRE != 0 {
@@ -291,11 +320,141 @@ impl Db {
             None => lru_clock(now),
         };
         self.dict.set_meta(id, stamp);
+        self.note_write(id, false);
+        if !self.waiters.is_empty() {
+            self.mark_ready(key);
+        }
         id
+    }
+
+    /// Records a write to a watched entry (cheap when nothing is watched).
+    #[inline]
+    fn note_write(&mut self, id: EntryId, expired: bool) {
+        if !self.watchers.is_empty() {
+            self.note_write_slow(id, expired);
+        }
+    }
+
+    #[cold]
+    fn note_write_slow(&mut self, id: EntryId, expired: bool) {
+        let key = self.dict.key(id);
+        if self.watchers.contains_key(key.as_slice()) {
+            self.touched.push((key.clone(), expired));
+        }
+    }
+
+    /// Deletes an entry whose TTL has passed.
+    fn expire_id(&mut self, id: EntryId) {
+        self.note_write(id, true);
+        self.remove_entry(id);
+        self.expired_keys += 1;
+    }
+
+    /// Adds a client to the watchers of a key.
+    pub fn watch(&mut self, key: &[u8], cid: usize) {
+        let w = self
+            .watchers
+            .entry(SmallBytes::from_slice(key))
+            .or_default();
+        if !w.contains(&cid) {
+            w.push(cid);
+        }
+    }
+
+    /// Removes a client from the watchers of a key.
+    pub fn unwatch(&mut self, key: &[u8], cid: usize) {
+        if let Some(w) = self.watchers.get_mut(key) {
+            w.retain(|&c| c != cid);
+            if w.is_empty() {
+                self.watchers.remove(key);
+            }
+        }
+    }
+
+    /// The watched keys the last command wrote (all of them if `changed`:
+    /// it changed the dataset; else only those expiry deleted), once each;
+    /// clears the record.
+    pub fn take_touched(&mut self, changed: bool) -> Vec<SmallBytes> {
+        let mut out: Vec<SmallBytes> = Vec::new();
+        for (k, expired) in std::mem::take(&mut self.touched) {
+            if (changed || expired) && !out.contains(&k) {
+                out.push(k);
+            }
+        }
+        out
+    }
+
+    /// Every watched key of this database.
+    pub fn watched_keys(&self) -> Vec<SmallBytes> {
+        self.watchers.keys().cloned().collect()
+    }
+
+    /// The clients watching a key.
+    pub fn watchers_of(&self, key: &[u8]) -> Vec<usize> {
+        self.watchers.get(key).cloned().unwrap_or_default()
+    }
+
+    /// Whether a key is in the table, expired or not (no lazy expiry).
+    pub fn contains_raw(&self, key: &[u8]) -> bool {
+        self.dict.find(key).is_some()
+    }
+
+    /// Queues a key that waiters may now be served from.
+    fn mark_ready(&mut self, key: &[u8]) {
+        if self.waiters.contains_key(key) && !self.ready.iter().any(|k| k == key) {
+            self.ready.push(SmallBytes::from_slice(key));
+        }
+    }
+
+    /// Appends a client to the waiters of a key.
+    pub fn add_waiter(&mut self, key: &[u8], cid: usize) {
+        self.waiters
+            .entry(SmallBytes::from_slice(key))
+            .or_default()
+            .push_back(cid);
+    }
+
+    /// Removes a client from the waiters of a key.
+    pub fn remove_waiter(&mut self, key: &[u8], cid: usize) {
+        if let Some(q) = self.waiters.get_mut(key) {
+            q.retain(|&c| c != cid);
+            if q.is_empty() {
+                self.waiters.remove(key);
+            }
+        }
+    }
+
+    /// The clients waiting on a key, in arrival order.
+    pub fn waiters_of(&self, key: &[u8]) -> Vec<usize> {
+        self.waiters
+            .get(key)
+            .map(|q| q.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// Takes the next key made ready for its waiters, if any.
+    pub fn pop_ready(&mut self) -> Option<SmallBytes> {
+        if self.ready.is_empty() {
+            None
+        } else {
+            Some(self.ready.remove(0))
+        }
+    }
+
+    /// Marks ready every waited key that exists (after SWAPDB brought in
+    /// other data).
+    pub fn mark_existing_waited_keys(&mut self, now: i64) {
+        let keys: Vec<SmallBytes> = self.waiters.keys().cloned().collect();
+        for k in keys {
+            if self.find(&k, now).is_some() {
+                self.mark_ready(&k);
+            }
+        }
     }
 
     /// Replaces the value of an existing entry, keeping its TTL.
     pub fn replace(&mut self, id: EntryId, val: Value) -> Value {
+        self.note_write(id, false);
         std::mem::replace(self.dict.value_mut(id), val)
     }
 
@@ -312,6 +471,11 @@ impl Db {
 
     /// Removes an entry and its TTL, returning the key and value.
     pub fn remove_id(&mut self, id: EntryId) -> (SmallBytes, Value, Option<i64>) {
+        self.note_write(id, false);
+        self.remove_entry(id)
+    }
+
+    fn remove_entry(&mut self, id: EntryId) -> (SmallBytes, Value, Option<i64>) {
         let ttl = self.expire_of(id);
         if ttl.is_some() {
             self.expires.remove(id);
@@ -322,6 +486,7 @@ impl Db {
 
     /// Sets the TTL of an entry to `when` (unix ms).
     pub fn set_expire(&mut self, id: EntryId, when: i64) {
+        self.note_write(id, false);
         self.expires.set(id, when);
         let m = self.dict.meta(id);
         self.dict.set_meta(id, m | META_EXPIRE);
@@ -333,6 +498,7 @@ impl Db {
         if m & META_EXPIRE == 0 {
             return false;
         }
+        self.note_write(id, false);
         self.expires.remove(id);
         self.dict.set_meta(id, m & !META_EXPIRE);
         true
@@ -355,8 +521,7 @@ impl Db {
             let id = self.random_id()?;
             match self.expire_of(id) {
                 Some(when) if when <= now => {
-                    self.remove_id(id);
-                    self.expired_keys += 1;
+                    self.expire_id(id);
                 }
                 _ => return Some(self.key(id).to_vec()),
             }
@@ -415,8 +580,7 @@ impl Db {
                 let (id, when) = self.expires.slot(slot);
                 run.sampled += 1;
                 if when <= now {
-                    self.remove_id(id);
-                    self.expired_keys += 1;
+                    self.expire_id(id);
                     expired += 1;
                 } else {
                     ttl_sum += when - now;

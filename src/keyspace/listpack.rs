@@ -17,7 +17,8 @@
 //! position that now names what followed).
 //!
 //! Growth is by exact reservation, so a listpack holds no slack beyond the
-//! allocator's rounding: small collections stay as small as the data.
+//! allocator's rounding: small collections stay as small as the data. (List
+//! nodes, pushed to all the time, ask for amortized growth with `reserve`.)
 
 /// Byte offset of an entry in the buffer.
 pub type Pos = usize;
@@ -215,14 +216,10 @@ impl Listpack {
         let add = entry_size(v.len());
         let old = self.buf.len();
         self.buf.reserve_exact(add);
-        if pos == old {
-            encode(v, &mut self.buf);
-        } else {
-            self.buf.resize(old + add, 0);
-            self.buf.copy_within(pos..old, pos + add);
-            let mut tmp = Vec::with_capacity(add);
-            encode(v, &mut tmp);
-            self.buf[pos..pos + add].copy_from_slice(&tmp);
+        // Encoded at the end, then rotated into place: no temporary buffer.
+        encode(v, &mut self.buf);
+        if pos != old {
+            self.buf[pos..].rotate_right(add);
         }
         self.count += 1;
         pos
@@ -315,6 +312,13 @@ impl Listpack {
         self.buf.reserve_exact(other.buf.len());
         self.buf.extend_from_slice(&other.buf);
         self.count += other.count;
+    }
+
+    /// Makes room for `additional` more bytes with amortized (doubling)
+    /// growth, for a list node pushed to often; inserts otherwise grow the
+    /// buffer to the exact size.
+    pub fn reserve(&mut self, additional: usize) {
+        self.buf.reserve(additional);
     }
 
     /// Frees unused capacity.

@@ -13,3 +13,4 @@ pub mod listpack;
 pub mod set;
 pub mod small_bytes;
 pub mod value;
+pub mod zset;

@@ -10,12 +10,15 @@
 //! - `Raw`: longer strings, or any string changed in place by APPEND/SETRANGE
 //!   ("raw"), as Redis converts those to raw.
 //!
-//! The other types are boxed (one pointer in the enum), each in a module of
-//! its own that holds its encodings: `list::List`, `hash::Hash`, `set::Set`.
+//! The other types are boxed (one pointer in the enum; a `Hash` is a tagged
+//! pointer itself, so it is not boxed again), each in a module of its own
+//! that holds its encodings: `list::List`, `hash::Hash`, `set::Set`,
+//! `zset::Zset`.
 
 use super::hash::Hash;
 use super::list::List;
 use super::set::Set;
+use super::zset::Zset;
 use crate::util::numbers::{fmt_i64, parse_i64};
 
 /// Longest string kept inside the value itself.
@@ -51,8 +54,10 @@ pub enum Value {
     Embstr(Box<Vec<u8>>),
     Raw(Box<Vec<u8>>),
     List(Box<List>),
-    Hash(Box<Hash>),
+    /// Unboxed: `Hash` is one tagged pointer itself.
+    Hash(Hash),
     Set(Box<Set>),
+    Zset(Box<Zset>),
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
@@ -115,6 +120,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
+            Value::Zset(_) => "zset",
         }
     }
 
@@ -127,6 +133,7 @@ impl Value {
             Value::List(l) => l.encoding(),
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
+            Value::Zset(z) => z.encoding(),
         }
     }
 
@@ -184,8 +191,9 @@ impl Value {
             Value::Int(_) | Value::Inline(_) => 0,
             Value::Embstr(b) | Value::Raw(b) => 24 + b.capacity(),
             Value::List(l) => std::mem::size_of::<List>() + l.heap_size(),
-            Value::Hash(h) => std::mem::size_of::<Hash>() + h.heap_size(),
+            Value::Hash(h) => h.heap_size(),
             Value::Set(s) => std::mem::size_of::<Set>() + s.heap_size(),
+            Value::Zset(z) => std::mem::size_of::<Zset>() + z.heap_size(),
         }
     }
 
@@ -205,8 +213,9 @@ impl Value {
             Value::Embstr(b) => Value::Embstr(b.clone()),
             Value::Raw(b) => Value::Raw(b.clone()),
             Value::List(l) => Value::List(Box::new(l.duplicate())),
-            Value::Hash(h) => Value::Hash(Box::new(h.duplicate())),
+            Value::Hash(h) => Value::Hash(h.duplicate()),
             Value::Set(s) => Value::Set(Box::new(s.duplicate())),
+            Value::Zset(z) => Value::Zset(Box::new(z.duplicate())),
         }
     }
 }

@@ -86,6 +86,21 @@ pub struct Client {
     /// A command held by CLIENT PAUSE, run once the pause ends; the client's
     /// further input waits behind it.
     pub held: Option<HeldCommand>,
+    /// Set while the held command is a blocking command waiting on keys
+    /// (else a held command is held by CLIENT PAUSE).
+    pub wait: Option<crate::server::blocking::Wait>,
+    /// Pub/Sub subscriptions.
+    pub subs: crate::server::pubsub::ClientSubs,
+    /// Listed in `PubSub::touched` (messages were added to its output).
+    pub in_touched: bool,
+    /// Inside MULTI: the queued commands (None outside a transaction).
+    pub multi: Option<Vec<HeldCommand>>,
+    /// A command was refused while queueing: EXEC will abort.
+    pub multi_failed: bool,
+    /// WATCHed keys: (database, key, already expired when watched).
+    pub watched: Vec<(usize, crate::keyspace::small_bytes::SmallBytes, bool)>,
+    /// A watched key was written: EXEC will fail.
+    pub dirty_cas: bool,
     /// Length and capacity of the query buffer when the event loop lent it
     /// to the running commands (CLIENT LIST qbuf / qbuf-free of the caller).
     pub lent_qbuf: (usize, usize),
@@ -187,6 +202,13 @@ impl Client {
             reply_skip: false,
             reply_skip_next: false,
             held: None,
+            wait: None,
+            subs: Default::default(),
+            in_touched: false,
+            multi: None,
+            multi_failed: false,
+            watched: Vec::new(),
+            dirty_cas: false,
             lent_qbuf: (0, 0),
         }
     }
@@ -196,8 +218,8 @@ impl Client {
         self.out.buf.len() - self.sent
     }
 
-    /// Blocked, as INFO blocked_clients counts: holding a command during a
-    /// CLIENT PAUSE (no blocking command exists yet).
+    /// Blocked, as INFO blocked_clients counts: waiting in a blocking
+    /// command, or holding a command during a CLIENT PAUSE.
     pub fn is_blocked(&self) -> bool {
         self.held.is_some()
     }

@@ -26,6 +26,7 @@ use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
 
+use super::blocking;
 use super::client::{Client, CloseReason, HeldCommand};
 use super::ServerState;
 use crate::commands::table::{Args, Flags};
@@ -62,6 +63,8 @@ pub struct EventLoop {
     reread: Vec<usize>,
     /// Clients holding a command until CLIENT PAUSE ends, in arrival order.
     paused: Vec<usize>,
+    /// `serve_ready` is running (it is not re-entered).
+    serving_ready: bool,
     pub srv: ServerState,
     next_cron: Instant,
 }
@@ -145,6 +148,7 @@ impl EventLoop {
             pending: Vec::with_capacity(1024),
             reread: Vec::with_capacity(64),
             paused: Vec::new(),
+            serving_ready: false,
             srv,
             next_cron: Instant::now(),
         })
@@ -157,9 +161,17 @@ impl EventLoop {
             let now = Instant::now();
             let timeout = if self.reread.is_empty() {
                 let cron = self.next_cron.saturating_duration_since(now);
-                // Wake when a pause that holds clients ends.
-                match self.pause_left() {
+                // Wake when a pause that holds clients ends, or a blocked
+                // client's timeout comes.
+                let cron = match self.pause_left() {
                     Some(left) => cron.min(left),
+                    None => cron,
+                };
+                match self.srv.blocking.next_deadline() {
+                    Some(d) => {
+                        let left = d.saturating_sub(super::unix_ms()).max(0) as u64;
+                        cron.min(Duration::from_millis(left))
+                    }
                     None => cron,
                 }
             } else {
@@ -191,6 +203,7 @@ impl EventLoop {
                 }
             }
             self.resume_paused();
+            self.expire_waits();
             self.flush_pending();
             if Instant::now() >= self.next_cron {
                 self.cron();
@@ -361,7 +374,10 @@ impl EventLoop {
     /// the batch: the client's input waits until `resume_paused`.
     fn process_input(&mut self, cid: usize) {
         let max_bulk = self.srv.config.proto_max_bulk_len;
-        let lim = self.srv.config.client_output_buffer_limit[0];
+        let Some(c) = self.clients.get(cid) else {
+            return;
+        };
+        let lim = output_limit(&self.srv.config, c);
         // Output at the hard limit stops the batch at once (the client is then
         // closed below), so a pipeline of big replies cannot grow the buffer far
         // past it; this costs one comparison per command.
@@ -446,7 +462,7 @@ impl EventLoop {
         c.parse = parse;
         c.db = db;
         c.out = out;
-        if c.held.is_some() && !self.paused.contains(&cid) {
+        if c.held.is_some() && c.wait.is_none() && !self.paused.contains(&cid) {
             self.paused.push(cid);
         }
         if c.pending_output() > 0 && !c.pending_write {
@@ -504,12 +520,105 @@ impl EventLoop {
         }
         // CLIENT REPLY SKIP drops the reply of the command after it.
         c.reply_skip = std::mem::take(&mut c.reply_skip_next);
+        if let Some(w) = self.srv.blocking.request.take() {
+            // The command blocks. A waiter run again that blocks again keeps
+            // its place in the queues.
+            if c.wait.is_none() {
+                blocking::start_wait(&mut self.srv, c, cid, w);
+            }
+            return true;
+        }
+        if c.wait.is_some() {
+            // A waiter run again was served.
+            blocking::end_wait(&mut self.srv, c, cid);
+        }
+        if self.srv.blocking.waiting > 0 {
+            self.serve_ready();
+        }
         false
+    }
+
+    /// Serves the keys that commands created while clients wait on them:
+    /// for each, the waiters in arrival order whose kind matches the value
+    /// run their command again (see `server::blocking`). Keys made ready
+    /// meanwhile (a BLMOVE pushing to a waited key) are served in the same
+    /// pass; a nested call (from a command run here) leaves them to it.
+    fn serve_ready(&mut self) {
+        if self.serving_ready {
+            return;
+        }
+        self.serving_ready = true;
+        loop {
+            let next = self
+                .srv
+                .dbs
+                .iter_mut()
+                .enumerate()
+                .find_map(|(i, d)| d.pop_ready().map(|k| (i, k)));
+            let Some((dbi, key)) = next else { break };
+            for cid in self.srv.dbs[dbi].waiters_of(&key) {
+                let now = super::unix_ms();
+                let db = &mut self.srv.dbs[dbi];
+                let Some(id) = db.find(&key, now) else { break };
+                let value = db.value(id);
+                let served = self
+                    .clients
+                    .get(cid)
+                    .and_then(|c| c.wait.as_ref())
+                    .is_some_and(|w| w.kind.matches(value));
+                if served {
+                    self.process_input(cid);
+                }
+            }
+        }
+        self.serving_ready = false;
+    }
+
+    /// Answers the waiters whose timeout has passed with a null array, then
+    /// runs the input that waited behind their command.
+    fn expire_waits(&mut self) {
+        if self.srv.blocking.waiting == 0 {
+            return;
+        }
+        let now = super::unix_ms();
+        for cid in self.srv.blocking.expired(now) {
+            if let Some(c) = self.clients.get_mut(cid) {
+                blocking::release(&mut self.srv, c, cid, None);
+            }
+        }
+        self.resume_released();
+    }
+
+    /// Runs the input of clients whose wait ended without their command
+    /// running again (timeout, CLIENT UNBLOCK).
+    fn resume_released(&mut self) {
+        let released = std::mem::take(&mut self.srv.blocking.released);
+        for cid in released {
+            if self.clients.contains(cid) {
+                self.process_input(cid);
+            }
+        }
     }
 
     /// Work left by the commands just run: close the clients CLIENT KILL
     /// closed, and queue the output given to MONITOR clients.
     fn after_commands(&mut self) {
+        if !self.srv.blocking.released.is_empty() {
+            self.resume_released();
+        }
+        // Subscribers given messages: queue their writes; one that does not
+        // read is bound by the pubsub output limits.
+        let touched = std::mem::take(&mut self.srv.pubsub.touched);
+        for t in touched {
+            if let Some(c) = self.clients.get_mut(t) {
+                c.in_touched = false;
+                if c.pending_output() > 0 && !c.pending_write {
+                    c.pending_write = true;
+                    self.pending.push(t);
+                }
+                self.check_output_limits(t);
+            }
+        }
         let s = &mut self.srv.shared;
         let killed = std::mem::take(&mut s.killed);
         let monitors = (!s.monitors.is_empty()).then(|| s.monitors.clone());
@@ -573,12 +682,12 @@ impl EventLoop {
     /// above its soft limit for more than the soft seconds; called after
     /// replies were added and from the cron.
     fn check_output_limits(&mut self, cid: usize) {
-        let lim = self.srv.config.client_output_buffer_limit[0];
         let now = super::unix_ms() / 1000;
+        let cfg = &self.srv.config;
         if self
             .clients
             .get_mut(cid)
-            .is_some_and(|c| output_over_limit(c, &lim, now))
+            .is_some_and(|c| output_over_limit(c, &output_limit(cfg, c), now))
         {
             self.close_for_output_limit(cid);
         }
@@ -670,6 +779,11 @@ impl EventLoop {
         if !self.clients.contains(cid) {
             return;
         }
+        if let Some(c) = self.clients.get_mut(cid) {
+            blocking::end_wait(&mut self.srv, c, cid);
+            self.srv.pubsub.forget_client(c, cid);
+            crate::commands::transactions::unwatch_all(&mut self.srv, c, cid);
+        }
         let mut c = self.clients.remove(cid);
         if c.monitor {
             self.srv.shared.monitors.retain(|&m| m != cid);
@@ -703,6 +817,14 @@ impl EventLoop {
                 break;
             }
             db.active_expire(now_ms, per_round, stale, deadline);
+        }
+        if self.srv.watching > 0 {
+            // Watched keys deleted by expiry invalidate their watchers.
+            crate::commands::transactions::invalidate_touched(
+                &mut self.srv,
+                &mut self.clients,
+                false,
+            );
         }
         let spent = start.elapsed();
         self.srv.stats.expire_cycle_time_used_us += spent.as_micros() as u64;
@@ -755,18 +877,17 @@ impl EventLoop {
             log::debug!("Closing idle client");
             self.close_client(cid, CloseReason::Timeout);
         }
-        let lim = self.srv.config.client_output_buffer_limit[0];
-        if lim.hard > 0 || lim.soft > 0 {
-            let now = super::unix_ms() / 1000;
-            let mut over = Vec::new();
-            for (cid, c) in self.clients.iter_mut() {
-                if output_over_limit(c, &lim, now) {
-                    over.push(cid);
-                }
+        let now = super::unix_ms() / 1000;
+        let cfg = &self.srv.config;
+        let mut over = Vec::new();
+        for (cid, c) in self.clients.iter_mut() {
+            let lim = output_limit(cfg, c);
+            if (lim.hard > 0 || lim.soft > 0) && output_over_limit(c, &lim, now) {
+                over.push(cid);
             }
-            for cid in over {
-                self.close_for_output_limit(cid);
-            }
+        }
+        for cid in over {
+            self.close_for_output_limit(cid);
         }
         // Give back the query buffer of an idle client that once received a
         // big command (as Redis's clientsCronResizeQueryBuffer).
@@ -874,6 +995,13 @@ fn precheck(srv: &ServerState, c: &mut Client, args: &Args) -> Precheck {
 /// above the hard limit, or seen at or above the soft limit more than the soft
 /// seconds ago (whole seconds, as Redis counts them). Starts or clears the
 /// client's soft-limit clock.
+/// The output limits of a client's class: pubsub for a client subscribed
+/// to anything, else normal (replicas will have their own).
+fn output_limit(cfg: &crate::config::Config, c: &Client) -> crate::config::OutputLimit {
+    let class = if c.subs.any() { 2 } else { 0 };
+    cfg.client_output_buffer_limit[class]
+}
+
 fn output_over_limit(c: &mut Client, lim: &crate::config::OutputLimit, now: i64) -> bool {
     let used = c.pending_output() as u64;
     if lim.hard > 0 && used >= lim.hard {

@@ -5,9 +5,11 @@
 //! themselves live in the loop's slab. Both are owned by the one loop thread, so
 //! nothing here is locked.
 
+pub mod blocking;
 pub mod client;
 pub mod event_loop;
 pub mod latency;
+pub mod pubsub;
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -90,6 +92,14 @@ pub struct ServerState {
     /// Latency histogram per command, indexed like `cmd_stats`; allocated
     /// on a command's first call.
     pub cmd_latency: Vec<Option<Box<latency::Histogram>>>,
+    /// Clients waiting in blocking commands: deadlines, counts, requests.
+    pub blocking: blocking::Blocking,
+    /// Pub/Sub channels, patterns and their subscribers.
+    pub pubsub: pubsub::PubSub,
+    /// Keys watched by all clients (WATCH bookkeeping runs only when > 0).
+    pub watching: usize,
+    /// EXEC is running its queue (blocking commands do not block).
+    pub in_exec: bool,
 }
 
 impl ServerState {
@@ -118,6 +128,10 @@ impl ServerState {
             replid: crate::commands::server::new_replid(),
             active_expire: true,
             clock: Clock::new(),
+            blocking: blocking::Blocking::default(),
+            pubsub: pubsub::PubSub::default(),
+            watching: 0,
+            in_exec: false,
             shared: client::Shared::default(),
             mem_startup: crate::commands::server::startup_memory(),
             slowlog: latency::SlowLog::default(),

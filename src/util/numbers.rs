@@ -573,6 +573,11 @@ impl LongDouble {
         }
     }
 
+    /// (negative, mantissa, exponent): the value is `mantissa * 2^exponent`.
+    pub fn parts(self) -> (bool, u64, i64) {
+        (self.neg, self.mant, self.exp)
+    }
+
     fn from_rounded(neg: bool, r: Rounded) -> LongDoubleValue {
         match r {
             Rounded::Finite { mant, exp } => LongDoubleValue::Finite(LongDouble { neg, mant, exp }),
