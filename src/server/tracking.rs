@@ -295,13 +295,11 @@ fn send(
                     .channels
                     .iter()
                     .any(|ch| ch == b"__redis__:invalidate");
-                if !rc.out.resp3 && !(r == cid && out.resp3) && !subscribed {
+                let resp3 = if r == cid { out.resp3 } else { rc.out.resp3 };
+                if !resp3 && !subscribed {
                     return;
                 }
-                Receiver {
-                    slab_key: r,
-                    resp3: if r == cid { out.resp3 } else { rc.out.resp3 },
-                }
+                Receiver { slab_key: r, resp3 }
             }
             None => {
                 // The redirect target is gone: a RESP3 client hears of it
