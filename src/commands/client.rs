@@ -481,7 +481,8 @@ fn client_trackinginfo(ctx: &mut Ctx, _args: &Args) -> CmdResult {
         }
     }
     let redirect = redirect_shown(c);
-    let prefixes = t.prefixes.clone();
+    let mut prefixes = t.prefixes.clone();
+    prefixes.sort();
     let out = &mut *ctx.out;
     out.map(3);
     out.bulk(b"flags");
@@ -621,7 +622,7 @@ fn client_tracking(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// OPTIN / OPTOUT mode.
 fn client_caching(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let t = &ctx.client().tracking;
-    if !t.on || !(t.optin || t.optout) {
+    if !t.on {
         return err("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled");
     }
     let (optin, optout) = (t.optin, t.optout);

@@ -200,6 +200,7 @@ impl Tracking {
         caller: (usize, &mut ReplyBuf),
         touched: &mut Vec<usize>,
     ) {
+        self.table.clear();
         if self.clients == 0 {
             return;
         }
@@ -216,7 +217,6 @@ impl Tracking {
                 send(clients, k, (cid, &mut *out), touched, None);
             }
         }
-        self.table.clear();
     }
 
     /// Sends the invalidations that were waiting for the caller's reply.
