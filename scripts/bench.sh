@@ -78,6 +78,11 @@ Options:
                   --custom "zrange100:ZRANGE zbig 0 99" (repeatable; ARGS are
                   split like a shell would, quotes allowed; __rand_int__ is
                   replaced by redis-benchmark with a random key-space number)
+  --subscribers CHANNEL:N
+                  before benchmarking, start N `redis-cli SUBSCRIBE CHANNEL`
+                  readers (output discarded, pinned with redis-benchmark) on each
+                  server, so PUBLISH has N receivers, e.g.
+                  --subscribers news:50 --custom "publish50:PUBLISH news hello"
   --prepare FILE  load FILE into both servers before benchmarking (repeatable):
                   a file of redis-cli commands, one per line (fed to redis-cli on
                   stdin), or, if it ends in .resp, raw RESP fed to redis-cli --pipe
@@ -116,6 +121,7 @@ N_GIVEN=0
 R_GIVEN=0
 CUSTOMS=()
 PREPARES=()
+SUBSCRIBERS=""
 
 while (($# > 0)); do
     case "$1" in
@@ -127,6 +133,7 @@ while (($# > 0)); do
         --keyspace) KEYSPACE=${2:?--keyspace needs a value}; shift 2 ;;
         --custom) CUSTOMS+=("${2:?--custom needs a value}"); shift 2 ;;
         --prepare) PREPARES+=("${2:?--prepare needs a value}"); shift 2 ;;
+        --subscribers) SUBSCRIBERS=${2:?--subscribers needs CHANNEL:N}; shift 2 ;;
         --csv) CSV_OUT=${2:?--csv needs a value}; shift 2 ;;
         --timeout) RUN_TIMEOUT=${2:?--timeout needs a value}; shift 2 ;;
         --quick) QUICK=1; shift ;;
@@ -266,6 +273,21 @@ for srv in ferrodis redis; do
         fi
     done
     log "# $srv: dbsize $(rcli "$port" DBSIZE)"
+    if [[ -n "$SUBSCRIBERS" ]]; then
+        sub_ch=${SUBSCRIBERS%:*}
+        sub_n=${SUBSCRIBERS##*:}
+        [[ "$sub_n" =~ ^[0-9]+$ && -n "$sub_ch" ]] || die "--subscribers wants CHANNEL:N, got: $SUBSCRIBERS"
+        for ((i = 0; i < sub_n; i++)); do
+            "${BENCH_PIN[@]}" "$REDIS_CLI" -h 127.0.0.1 -p "$port" SUBSCRIBE "$sub_ch" >/dev/null 2>&1 &
+            STARTED_PIDS+=($!)
+        done
+        for ((i = 0; i < 50; i++)); do
+            got=$(rcli "$port" PUBSUB NUMSUB "$sub_ch" | tail -n 1)
+            [[ "$got" == "$sub_n" ]] && break
+            sleep 0.1
+        done
+        log "# $srv: $got subscriber(s) of $sub_ch"
+    fi
 done
 
 # ---- one measurement --------------------------------------------------------------

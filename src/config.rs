@@ -90,6 +90,8 @@ pub struct Config {
     pub slowlog_max_len: i64,
     pub latency_monitor_threshold: i64,
     pub notify_keyspace_events: String,
+    /// `notify_keyspace_events` as class bits (`server::notify`).
+    pub notify_flags: u32,
     pub hash_max_listpack_entries: i64,
     pub hash_max_listpack_value: i64,
     pub list_max_listpack_size: i64,
@@ -166,6 +168,7 @@ impl Default for Config {
             slowlog_max_len: 128,
             latency_monitor_threshold: 0,
             notify_keyspace_events: String::new(),
+            notify_flags: 0,
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             list_max_listpack_size: -2,
@@ -461,6 +464,7 @@ fn set_notify(c: &mut Config, v: &str) -> Result<(), String> {
             out.push(char::from(x));
         }
     }
+    c.notify_flags = crate::server::notify::parse_flags(&out);
     c.notify_keyspace_events = out;
     Ok(())
 }

@@ -38,6 +38,7 @@ use crate::keyspace::small_bytes::SmallBytes;
 use crate::protocol::reply::ReplyBuf;
 use crate::server::blocking::{BlockKind, Wait};
 use crate::server::client::Client;
+use crate::server::notify;
 use crate::server::ServerState;
 pub use table::{Args, CommandSpec};
 
@@ -72,6 +73,24 @@ impl Ctx<'_> {
     /// The selected database and the output buffer, borrowed together.
     pub fn db_out(&mut self) -> (&mut Db, &mut ReplyBuf) {
         (&mut self.srv.dbs[self.db], &mut *self.out)
+    }
+
+    /// Reports a keyspace event of the running command on `key` of the
+    /// selected database (`notify-keyspace-events`; see `server::notify`).
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        let db = self.db;
+        self.notify_in(db, class, event, key);
+    }
+
+    /// `notify` for a key of database `db` (MOVE's `move_to`, ...).
+    pub fn notify_in(&mut self, db: usize, class: u32, event: &str, key: &[u8]) {
+        if self.srv.config.notify_flags == 0 {
+            return;
+        }
+        let caller = (self.cid, &mut *self.out);
+        // Events of the keyspace itself (expired, new, keymiss) came first.
+        notify::flush_db_events(self.srv, self.clients, (caller.0, &mut *caller.1));
+        notify::publish_event(self.srv, self.clients, caller, db, class, event, key);
     }
 
     /// Whether the calling command may block. Where it may not (inside
@@ -322,8 +341,21 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
     let end = Instant::now();
     let usec = end.saturating_duration_since(start).as_micros() as u64;
     ctx.srv.dirty += ctx.dirty;
-    if ctx.srv.watching > 0 {
-        transactions::invalidate_touched(ctx.srv, ctx.clients, ctx.dirty > 0);
+    if ctx.srv.config.notify_flags != 0 {
+        notify::flush_db_events(ctx.srv, ctx.clients, (ctx.cid, &mut *ctx.out));
+    }
+    if ctx.srv.watching > 0 || ctx.srv.tracking.active() {
+        let cid = ctx.cid;
+        transactions::keys_written(
+            ctx.srv,
+            ctx.clients,
+            Some(cid),
+            (cid, &mut *ctx.out),
+            ctx.dirty > 0,
+        );
+        if ctx.srv.tracking.active() {
+            client::track_after_command(ctx, spec, args);
+        }
     }
     // A command that blocks is counted once, by the run that completes it.
     if ctx.srv.blocking.request.is_none() {

@@ -25,6 +25,7 @@ use super::expires::Expires;
 use super::hasher::FastBuildHasher;
 use super::small_bytes::SmallBytes;
 use super::value::Value;
+use crate::server::notify::DbEvent;
 use crate::util::rng::Rng;
 
 const META_EXPIRE: u32 = 1 << 31;
@@ -74,6 +75,13 @@ pub struct Db {
     /// watchers if the command changed the dataset: see `take_touched`),
     /// or deleted by expiry (`true`: they invalidate in any case).
     touched: Vec<(SmallBytes, bool)>,
+    /// Keyspace-notification classes logged here (expired, new, keymiss).
+    event_log: u32,
+    /// Events logged for publication (`server::notify`).
+    events: Vec<(DbEvent, SmallBytes)>,
+    /// Record every write, not only to watched keys (client-side caching
+    /// is on for some client).
+    record_all_writes: bool,
 }
 
 /// The LFU parameters (Redis's lfu-log-factor and lfu-decay-time).
@@ -108,6 +116,9 @@ impl Db {
             ready: Vec::new(),
             watchers: HashMap::default(),
             touched: Vec::new(),
+            event_log: 0,
+            events: Vec::new(),
+            record_all_writes: false,
         }
     }
 
@@ -164,6 +175,7 @@ impl Db {
             self.hits += 1;
         } else {
             self.misses += 1;
+            self.log_event(DbEvent::KeyMiss, |_| SmallBytes::from_slice(key));
         }
         r
     }
@@ -176,6 +188,7 @@ impl Db {
             self.hits += 1;
         } else {
             self.misses += 1;
+            self.log_event(DbEvent::KeyMiss, |_| SmallBytes::from_slice(key));
         }
         r
     }
@@ -321,6 +334,7 @@ impl Db {
         };
         self.dict.set_meta(id, stamp);
         self.note_write(id, false);
+        self.log_event(DbEvent::New, |_| SmallBytes::from_slice(key));
         if !self.waiters.is_empty() {
             self.mark_ready(key);
         }
@@ -330,7 +344,7 @@ impl Db {
     /// Records a write to a watched entry (cheap when nothing is watched).
     #[inline]
     fn note_write(&mut self, id: EntryId, expired: bool) {
-        if !self.watchers.is_empty() {
+        if !self.watchers.is_empty() || self.record_all_writes {
             self.note_write_slow(id, expired);
         }
     }
@@ -338,13 +352,43 @@ impl Db {
     #[cold]
     fn note_write_slow(&mut self, id: EntryId, expired: bool) {
         let key = self.dict.key(id);
-        if self.watchers.contains_key(key.as_slice()) {
+        if self.record_all_writes || self.watchers.contains_key(key.as_slice()) {
             self.touched.push((key.clone(), expired));
         }
     }
 
+    /// Records every write (for client-side caching), or only writes to
+    /// watched keys.
+    pub fn set_record_all_writes(&mut self, on: bool) {
+        self.record_all_writes = on;
+    }
+
+    /// Sets which keyspace events this database logs (class bits of
+    /// `server::notify`: EXPIRED, NEW, KEY_MISS).
+    pub fn set_event_log(&mut self, classes: u32) {
+        self.event_log = classes;
+    }
+
+    #[inline]
+    fn log_event(&mut self, ev: DbEvent, key: impl FnOnce(&Self) -> SmallBytes) {
+        if self.event_log != 0 && self.event_log & ev.class_and_name().0 != 0 {
+            let k = key(self);
+            self.events.push((ev, k));
+        }
+    }
+
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
+    /// Takes the logged events, oldest first.
+    pub fn take_events(&mut self) -> Vec<(DbEvent, SmallBytes)> {
+        std::mem::take(&mut self.events)
+    }
+
     /// Deletes an entry whose TTL has passed.
     fn expire_id(&mut self, id: EntryId) {
+        self.log_event(DbEvent::Expired, |d| d.dict.key(id).clone());
         self.note_write(id, true);
         self.remove_entry(id);
         self.expired_keys += 1;

@@ -9,7 +9,9 @@ pub mod blocking;
 pub mod client;
 pub mod event_loop;
 pub mod latency;
+pub mod notify;
 pub mod pubsub;
+pub mod tracking;
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -100,6 +102,8 @@ pub struct ServerState {
     pub watching: usize,
     /// EXEC is running its queue (blocking commands do not block).
     pub in_exec: bool,
+    /// Client-side caching: tracked keys, BCAST prefixes.
+    pub tracking: tracking::Tracking,
 }
 
 impl ServerState {
@@ -132,6 +136,7 @@ impl ServerState {
             pubsub: pubsub::PubSub::default(),
             watching: 0,
             in_exec: false,
+            tracking: tracking::Tracking::default(),
             shared: client::Shared::default(),
             mem_startup: crate::commands::server::startup_memory(),
             slowlog: latency::SlowLog::default(),
@@ -145,6 +150,15 @@ impl ServerState {
     /// Applies the settings that live outside `config` (at start and after
     /// CONFIG SET): an `*-lfu` maxmemory-policy makes the databases keep LFU
     /// counters (OBJECT FREQ) with lfu-log-factor and lfu-decay-time.
+    /// Tells the databases whether to record every write (some client
+    /// tracks keys) after tracking was turned on or off.
+    pub fn tracking_changed(&mut self) {
+        let on = self.tracking.active();
+        for db in self.dbs.iter_mut() {
+            db.set_record_all_writes(on);
+        }
+    }
+
     pub fn apply_config(&mut self) {
         let num = |name: &str, default: u32| {
             self.config
@@ -157,7 +171,17 @@ impl ServerState {
             .maxmemory_policy
             .ends_with("-lfu")
             .then(|| (num("lfu-log-factor", 10), num("lfu-decay-time", 1)));
+        // The keyspace logs the events it causes itself only while their
+        // class is published.
+        let flags = self.config.notify_flags;
+        let mut log = 0;
+        for class in [notify::EXPIRED, notify::NEW, notify::KEY_MISS] {
+            if notify::enabled(flags, class) {
+                log |= class;
+            }
+        }
         for db in self.dbs.iter_mut() {
+            db.set_event_log(log);
             if db.lfu_params() != lfu {
                 db.set_lfu(lfu);
             }
