@@ -11,12 +11,15 @@
 //! Elements mix small integers (intsets), integers of every intset width and
 //! ones that are not integers for Redis (`01`, `+1`, ` 1`, `9223372036854775808`),
 //! floats, empty and binary strings, and values of 63, 64, 65 and more bytes
-//! (around `hash-max-listpack-value`). Now and then one command adds 100
-//! elements, so collections cross the 128/512-entry thresholds; some runs start
-//! with `CONFIG SET` of `hash-max-listpack-entries`, `hash-max-listpack-value`,
+//! (around `hash-max-listpack-value`; up to 9000, more than a list node of the
+//! default size holds). Now and then one command adds 100 elements, so
+//! collections cross the 128/512-entry thresholds; some runs start with
+//! `CONFIG SET` of `hash-max-listpack-entries`, `hash-max-listpack-value`,
 //! `set-max-intset-entries`, `list-max-listpack-size` and `list-compress-depth`
 //! to small values, so conversions happen early (every replay starts by setting
-//! them back to the defaults, and a repro that changes them ends by doing so).
+//! them back to the defaults, and a repro that changes them ends by doing so);
+//! a few commands change one of them mid-run (conversions then happen on the
+//! next write).
 //! Indexes and counts include negative, huge and malformed ones, and some
 //! commands get a wrong arity or a stray argument.
 //!
@@ -134,8 +137,10 @@ const ELEMENTS: &[&[u8]] = &[
     b"caf\xc3\xa9",
 ];
 
-/// Lengths of long elements: around the 64-byte `hash-max-listpack-value`.
-const LONG_LENGTHS: &[usize] = &[63, 64, 65, 100, 300];
+/// Lengths of long elements: around the 64-byte `hash-max-listpack-value`,
+/// and one larger than a list node of the default `list-max-listpack-size`
+/// (8 kB).
+const LONG_LENGTHS: &[usize] = &[63, 64, 65, 100, 300, 9000];
 
 const INDEXES: &[&[u8]] = &[
     b"0",
