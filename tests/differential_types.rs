@@ -21,7 +21,10 @@
 //! a few commands change one of them mid-run (conversions then happen on the
 //! next write).
 //! Indexes and counts include negative, huge and malformed ones, and some
-//! commands get a wrong arity or a stray argument.
+//! commands get a wrong arity or a stray argument. A few commands run under
+//! `WATCH` of their arguments followed by an empty `MULTI`/`EXEC`, so whether
+//! a command counts as touching its keys (no-op writes do not) is compared
+//! too; MOVE and SWAPDB move collections between databases.
 //!
 //! Nondeterminism, handled honestly (nothing else is loosened; OBJECT ENCODING
 //! in particular is compared exactly):
@@ -697,7 +700,7 @@ impl Gen {
 
     /// String and generic commands on the same keys.
     fn other_command(&mut self, a: &mut Vec<Arg>) {
-        match self.rng.below(20) {
+        match self.rng.below(22) {
             0..=3 => a.extend([lit("OBJECT"), lit("ENCODING"), self.any_key()]),
             4 => a.extend([lit("SET"), self.string_key(), self.element()]),
             5 => a.extend([lit(self.rng.pick(&["GET", "INCR"])), self.string_key()]),
@@ -739,6 +742,12 @@ impl Gen {
             }
             16 | 17 => a.extend([lit("DEBUG"), lit("DIGEST-VALUE"), self.any_key()]),
             18 => a.extend([lit("DEBUG"), lit("DIGEST")]),
+            19 => a.extend([
+                lit("MOVE"),
+                self.any_key(),
+                lit(self.rng.pick(&["1", "1", "0", "16"])),
+            ]),
+            20 => a.extend([lit("SWAPDB"), lit("0"), lit("1")]),
             _ => {
                 // A setting changed mid-run: conversions happen on the next write.
                 let (name, values) = *self.rng.pick(SMALL_SETTINGS);
@@ -780,6 +789,28 @@ impl Gen {
         Cmd { args: a, guard }
     }
 
+    /// Usually one command; now and then one under `WATCH` of its keys,
+    /// followed by an empty `MULTI`/`EXEC`, whose reply (nil or `[]`) says
+    /// whether the command counted as modifying a watched key.
+    fn commands(&mut self) -> Vec<Cmd> {
+        let cmd = self.command();
+        if !self.rng.chance(4) || cmd.args.len() < 2 {
+            return vec![cmd];
+        }
+        let plain = |args: Vec<Arg>| Cmd {
+            args,
+            guard: Guard::None,
+        };
+        let mut watch = vec![lit("WATCH")];
+        watch.extend(cmd.args.iter().skip(1).take(3).cloned());
+        vec![
+            plain(watch),
+            cmd,
+            plain(vec![lit("MULTI")]),
+            plain(vec![lit("EXEC")]),
+        ]
+    }
+
     /// `CONFIG SET` of one to three settings to small values.
     fn small_settings(&mut self) -> Vec<Cmd> {
         (0..1 + self.rng.below(3))
@@ -813,7 +844,7 @@ fn generate(seed: u64, kinds: Kinds) -> (bool, Vec<Cmd>) {
         Vec::new()
     };
     while cmds.len() < n {
-        cmds.push(g.command());
+        cmds.extend(g.commands());
     }
     (resp3, cmds)
 }
@@ -1103,6 +1134,11 @@ fn generation_is_deterministic_and_covers_every_command() {
         "TYPE",
         "DEL",
         "EXISTS",
+        "WATCH",
+        "EXEC",
+        "MOVE",
+        "SWAPDB",
+        "DEBUG",
     ] {
         assert!(names.contains(n), "{n} never generated");
     }
