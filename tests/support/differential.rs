@@ -116,8 +116,9 @@ pub enum Otherwise {
 pub enum Guard {
     None,
     /// Send `probes` first; the command is deterministic if the product of
-    /// redis-server's replies to them (a non-integer reply, or one below 1,
-    /// counts as 1) is at most `max`. If not, `otherwise` says what to do.
+    /// redis-server's replies to them (an error, or a number below 1, counts
+    /// as 1; another reply that is not a number, such as `QUEUED`, as
+    /// `i64::MAX`) is at most `max`. If not, `otherwise` says what to do.
     Probe {
         probes: Vec<Vec<Arg>>,
         max: i64,
@@ -193,14 +194,16 @@ pub fn sorted(items: &[Reply]) -> Vec<String> {
 }
 
 /// Whether two replies have the same shape: the same kind, aggregates of the
-/// same length with elements of the same shape, any bulk string (or double)
-/// matching any other; everything else (errors, integers, nils) equal.
+/// same length with elements of the same shape, any bulk string (or double,
+/// or verbatim string of the same format) matching any other; everything else
+/// (errors, integers, nils) equal.
 pub fn same_shape(expected: &Reply, got: &Reply) -> bool {
     let all = |e: &[Reply], g: &[Reply]| {
         e.len() == g.len() && e.iter().zip(g).all(|(e, g)| same_shape(e, g))
     };
     match (expected, got) {
         (Reply::Bulk(_), Reply::Bulk(_)) | (Reply::Double(_), Reply::Double(_)) => true,
+        (Reply::Verbatim(e, _), Reply::Verbatim(g, _)) => e == g,
         (Reply::Array(e), Reply::Array(g))
         | (Reply::Set(e), Reply::Set(g))
         | (Reply::Push(e), Reply::Push(g)) => all(e, g),
@@ -215,10 +218,12 @@ pub fn same_shape(expected: &Reply, got: &Reply) -> bool {
 }
 
 /// The expectation line matching what `same_shape` accepts (as far as the
-/// notation goes: `(len N)` for aggregates, `(bulk)` for bulk strings).
+/// notation goes: `(len N)` for aggregates, `(bulk)` for bulk strings,
+/// `(any)` for a double or verbatim string).
 pub fn shape_expectation(expected: &Reply) -> String {
     match expected {
         Reply::Bulk(_) => "(bulk)".into(),
+        Reply::Double(_) | Reply::Verbatim(..) => "(any)".into(),
         Reply::Array(v) | Reply::Set(v) | Reply::Push(v) => format!("(len {})", v.len()),
         Reply::Map(m) => format!("(len {})", m.len()),
         _ => render(expected, false),
@@ -329,7 +334,13 @@ fn run_guard(
         } => {
             let mut product = 1i64;
             for args in probes {
-                let n = probe(args)?.as_int().unwrap_or(0);
+                // An error (WRONGTYPE) counts as 0; any other reply that is
+                // not an integer (`QUEUED` inside MULTI) as too large.
+                let n = match probe(args)? {
+                    Reply::Int(n) => n,
+                    r if r.is_error() => 0,
+                    _ => i64::MAX,
+                };
                 product = product.saturating_mul(n.max(1));
             }
             Some(match (product <= *max, otherwise) {
@@ -604,6 +615,12 @@ pub fn print_repro(
     }
 }
 
+/// `out.failed_after` if the mismatch is on a command named `name`.
+fn same_failure(out: &Outcome, name: &str) -> Option<usize> {
+    let last = out.steps.last()?;
+    out.failed_after.filter(|_| upper_name(&last.args) == name)
+}
+
 /// Reports a mismatching run: shrinks it, prints a repro, and panics.
 pub fn fail_run(pair: &mut Pair, seed: u64, resp3: bool, cmds: Vec<Cmd>, first: &Outcome) -> ! {
     report_mismatch(pair, seed, resp3, cmds, first);
@@ -632,18 +649,21 @@ pub fn report_mismatch(pair: &mut Pair, seed: u64, resp3: bool, cmds: Vec<Cmd>, 
     let deadline = Instant::now() + Duration::from_secs(secs);
     let started = Instant::now();
     let mut replays = 0usize;
+    // A candidate fails only if it fails on a command of the same name, so
+    // the shrinking cannot wander off to another mismatch.
+    let name = upper_name(&bad.args);
     let shrunk = shrink(
         cmds,
         |cand| {
             replays += 1;
             pair.revive();
-            pair.replay(cand, resp3).failed_after
+            same_failure(&pair.replay(cand, resp3), &name)
         },
         deadline,
     );
     // A RESP3 mismatch that shows in RESP2 too is shown in RESP2 (no HELLO).
     pair.revive();
-    let resp3 = resp3 && pair.replay(&shrunk, false).failed_after.is_none();
+    let resp3 = resp3 && same_failure(&pair.replay(&shrunk, false), &name).is_none();
     pair.revive();
     let last = pair.replay(&shrunk, resp3);
     println!(
