@@ -20,6 +20,7 @@ pub mod pubsub;
 pub mod server;
 pub mod sets;
 pub mod slowlog;
+pub mod sort;
 pub mod strings;
 pub mod table;
 pub mod transactions;
@@ -149,6 +150,7 @@ const TABLES: &[&[CommandSpec]] = &[
     latency::COMMANDS,
     pubsub::COMMANDS,
     transactions::COMMANDS,
+    sort::COMMANDS,
 ];
 
 impl Registry {
