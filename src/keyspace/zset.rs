@@ -229,6 +229,47 @@ impl Zset {
         *self = Zset::Listpack(lp);
     }
 
+    /// An empty set to be filled with `push_sorted`, in the encoding that
+    /// `n` members will likely need (`fit` settles it).
+    pub fn with_len_hint(n: usize, lim: Limits) -> Zset {
+        if n > lim.max_entries {
+            Zset::Skiplist(Box::new(Sorted::new()))
+        } else {
+            Zset::new()
+        }
+    }
+
+    /// Appends a member the caller knows is absent and sorts after every
+    /// member present (building a result in order).
+    pub fn push_sorted(&mut self, m: &[u8], score: f64) {
+        match self {
+            Zset::Listpack(lp) => {
+                let mut buf = [0u8; 24];
+                lp.push_back(m);
+                lp.push_back(encode_score(score, &mut buf));
+            }
+            Zset::Skiplist(s) => {
+                let id = s.dict.insert_new(SmallBytes::from_slice(m), score);
+                let r = s.tree.len();
+                s.tree.insert_at(r, (score, id));
+            }
+        }
+    }
+
+    /// Settles the encoding of a built result: the small one exactly when
+    /// it fits the limits.
+    pub fn fit(&mut self, lim: Limits) {
+        match self {
+            Zset::Listpack(lp) => {
+                let too_long = lp.iter().step_by(2).any(|m| m.len() > lim.max_value);
+                if lp.len() / 2 > lim.max_entries || too_long {
+                    self.convert_to_skiplist();
+                }
+            }
+            Zset::Skiplist(_) => self.shrink_if_fits(lim),
+        }
+    }
+
     /// Sets the score of `m`, adding it if absent (converting to the large
     /// encoding when the limits are crossed). Returns whether it was added.
     pub fn set(&mut self, m: &[u8], score: f64, lim: Limits) -> bool {
@@ -456,10 +497,13 @@ impl Zset {
 
     /// One ZSCAN step: calls `f` on members and scores; returns the next
     /// cursor. A listpack is returned whole (cursor 0), as Redis does.
-    pub fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&[u8], f64)) -> u64 {
+    pub fn scan<'a>(&'a self, cursor: u64, count: usize, mut f: impl FnMut(&'a [u8], f64)) -> u64 {
         match self {
-            Zset::Listpack(_) => {
-                self.for_each(f);
+            Zset::Listpack(lp) => {
+                let mut it = lp.iter();
+                while let (Some(m), Some(sc)) = (it.next(), it.next()) {
+                    f(m, decode_score(sc));
+                }
                 0
             }
             Zset::Skiplist(s) => {
