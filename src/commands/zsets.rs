@@ -111,8 +111,12 @@ fn score_arg(b: &[u8]) -> Result<f64, CmdError> {
 }
 
 /// A score bound's number: as strtod reads it (leading spaces skipped,
-/// overflow to infinity and underflow to zero allowed), never NaN.
+/// overflow to infinity and underflow to zero allowed, and the empty
+/// string read as 0, since strtod then stops at the end), never NaN.
 fn bound_number(b: &[u8]) -> Option<f64> {
+    if b.is_empty() {
+        return Some(0.0);
+    }
     let t = match b.iter().position(|c| !matches!(c, b' ' | b'\t'..=b'\r')) {
         Some(i) => &b[i..],
         None => return None,

@@ -21,8 +21,9 @@
 //! the range logic the commands need. Scores are never NaN.
 //!
 //! In the listpack a score is stored as decimal digits when it is an integer
-//! below 2^53 in magnitude (the usual case, and as short as it gets), else as
-//! `f` and its 8 IEEE bytes (exact, and read back with no parsing).
+//! below 2^53 in magnitude (the usual case, and as short as it gets; -0
+//! becomes 0 there, as in Redis's listpack), else as `f` and its 8 IEEE
+//! bytes (exact, and read back with no parsing).
 
 use super::dict::Dict;
 use super::listpack::{entry_size, Listpack};
@@ -65,7 +66,7 @@ type ScoreBuf = [u8; 24];
 /// A score as stored in the listpack (see the module notes).
 fn encode_score(v: f64, buf: &mut ScoreBuf) -> &[u8] {
     const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
-    if v.fract() == 0.0 && v.abs() < EXACT && !(v == 0.0 && v.is_sign_negative()) {
+    if v.fract() == 0.0 && v.abs() < EXACT {
         let n = crate::util::numbers::int_digits(v as i64, buf);
         let len = n.len();
         let start = 24 - len;
