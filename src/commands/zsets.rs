@@ -912,9 +912,11 @@ fn parse_mpop<'a>(
         return err(SYNTAX);
     };
     let mut count = 1usize;
+    let mut count_given = false;
     let mut j = w + 1;
     while j < args.len() {
-        if args.is(j, "count") && j + 1 < args.len() {
+        if !count_given && args.is(j, "count") && j + 1 < args.len() {
+            count_given = true;
             let c = parse_i64(args.get(j + 1))
                 .filter(|&c| c > 0)
                 .ok_or(CmdError::from(COUNT_POSITIVE))?;
