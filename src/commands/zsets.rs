@@ -986,9 +986,10 @@ fn zrandmember(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
     }
     let withscores = args.len() == 4;
     let count = if args.len() >= 3 {
-        let c = parse_i64(args.get(2))
-            .filter(|&c| c != i64::MIN)
-            .ok_or(CmdError::from(NOT_INTEGER))?;
+        let c = int_arg(args.get(2))?;
+        if c == i64::MIN {
+            return err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+        }
         if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&c) {
             return err("ERR value is out of range");
         }
