@@ -282,13 +282,11 @@ fn reply_ranks(out: &mut ReplyBuf, z: &Zset, span: (usize, usize), rev: bool, wi
 
 /// Replaces `dst` with `z` (deleted when `z` is empty); the reply is the
 /// caller's.
-fn store(ctx: &mut Ctx, dst: &[u8], mut z: Zset) {
-    let lim = limits(ctx);
+fn store(ctx: &mut Ctx, dst: &[u8], z: Zset) {
     let now = ctx.now;
     let db = ctx.db();
     let existed = db.delete(dst, now);
     if !z.is_empty() {
-        z.fit(lim);
         db.add(dst, Value::Zset(Box::new(z)), now);
         ctx.dirty += 1;
     } else if existed {
@@ -780,9 +778,20 @@ fn zrangestore(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
     if let Some(id) = read_zset(db, args.get(2), now)? {
         let z = as_zset(db.value(id))?;
         let (s, e) = resolve(z, &q, &b);
-        result = Zset::with_len_hint(e - s, lim);
-        // Stored in score order whatever the walking direction.
-        z.range(s, e, false, |m, sc| result.push_sorted(m, sc));
+        // As Redis: the result starts as a listpack unless the count of a
+        // rank range says it cannot be one (a score or lex range has no
+        // count), and members are added in the order the range walks, so a
+        // conversion (and what a listpack makes of a -0 score) happens
+        // where Redis's does.
+        let hint = if matches!(b, Bounds::Rank(..)) {
+            e - s
+        } else {
+            0
+        };
+        result = Zset::with_len_hint(hint, lim);
+        z.range(s, e, q.rev, |m, sc| {
+            result.set(m, sc, lim);
+        });
     }
     let n = result.len();
     store(ctx, args.get(1), result);
@@ -1219,8 +1228,21 @@ fn aggregate(agg: Aggregate, acc: f64, v: f64) -> f64 {
                 s
             }
         }
-        Aggregate::Min => acc.min(v),
-        Aggregate::Max => acc.max(v),
+        // As Redis: a NaN or an equal value (-0 against 0) keeps `acc`.
+        Aggregate::Min => {
+            if v < acc {
+                v
+            } else {
+                acc
+            }
+        }
+        Aggregate::Max => {
+            if v > acc {
+                v
+            } else {
+                acc
+            }
+        }
     }
 }
 
@@ -1290,7 +1312,12 @@ fn set_op(
         j += 1;
     }
     let mut result = compute(&inputs, &o, op);
-    result.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    // Scores compare as numbers (-0 equals 0), then members by bytes.
+    result.sort_by(|a, b| {
+        a.1.partial_cmp(&b.1)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.0.cmp(&b.0))
+    });
     Ok((result, o.withscores))
 }
 
@@ -1322,8 +1349,10 @@ fn compute(inputs: &[Input], o: &SetOpArgs, op: SetOp) -> Members {
             inputs[*first].for_each(|m, s| {
                 let mut acc = weighted(s, o.weights[*first]);
                 for &i in rest {
+                    // Redis weighs the other inputs with no NaN check: a
+                    // NaN then vanishes in the aggregate (0 for SUM).
                     match inputs[i].score(m) {
-                        Some(v) => acc = aggregate(o.agg, acc, weighted(v, o.weights[i])),
+                        Some(v) => acc = aggregate(o.agg, acc, v * o.weights[i]),
                         None => return,
                     }
                 }
@@ -1359,7 +1388,11 @@ fn set_op_reply(ctx: &mut Ctx, args: &crate::commands::Args, op: SetOp) -> CmdRe
 
 fn set_op_store(ctx: &mut Ctx, args: &crate::commands::Args, op: SetOp) -> CmdResult {
     let (result, _) = set_op(ctx, args, 2, op, true)?;
-    let mut z = Zset::with_len_hint(result.len(), limits(ctx));
+    // As Redis: built as a skiplist, then made a listpack if it fits.
+    let lim = limits(ctx);
+    let fits =
+        result.len() <= lim.max_entries && result.iter().all(|(m, _)| m.len() <= lim.max_value);
+    let mut z = Zset::empty(fits);
     for (m, s) in &result {
         z.push_sorted(m, *s);
     }

@@ -12,8 +12,8 @@
 //!   costs about half the memory of Redis's skiplist + dict.
 //!
 //! A set goes from listpack to skiplist when an insert crosses a limit, and
-//! never back, except that the results of ZRANGESTORE, ZUNIONSTORE... are
-//! built in the encoding that fits them (`Zset::shrink_if_fits`), as Redis.
+//! never back; the results of ZRANGESTORE, ZUNIONSTORE... are built in the
+//! encoding Redis would give them (see the commands).
 //!
 //! Order is by score, then member bytes (shorter first on a common prefix).
 //! Every operation is named by rank (0 = lowest) or found by a monotone
@@ -211,8 +211,7 @@ impl Zset {
         }
     }
 
-    /// Builds the small encoding of a large set when it fits the limits (the
-    /// results of the *STORE commands, as Redis).
+    /// Builds the small encoding of a large set when it fits the limits.
     pub fn shrink_if_fits(&mut self, lim: Limits) {
         let Zset::Skiplist(s) = self else {
             return;
@@ -231,8 +230,17 @@ impl Zset {
         *self = Zset::Listpack(lp);
     }
 
-    /// An empty set to be filled with `push_sorted`, in the encoding that
-    /// `n` members will likely need (`fit` settles it).
+    /// An empty set in the small encoding, or the large one.
+    pub fn empty(small: bool) -> Zset {
+        if small {
+            Zset::new()
+        } else {
+            Zset::Skiplist(Box::new(Sorted::new()))
+        }
+    }
+
+    /// An empty set for `n` members: the large encoding if `n` is over the
+    /// entries limit (ZRANGESTORE's rule).
     pub fn with_len_hint(n: usize, lim: Limits) -> Zset {
         if n > lim.max_entries {
             Zset::Skiplist(Box::new(Sorted::new()))
@@ -255,20 +263,6 @@ impl Zset {
                 let r = s.tree.len();
                 s.tree.insert_at(r, (score, id));
             }
-        }
-    }
-
-    /// Settles the encoding of a built result: the small one exactly when
-    /// it fits the limits.
-    pub fn fit(&mut self, lim: Limits) {
-        match self {
-            Zset::Listpack(lp) => {
-                let too_long = lp.iter().step_by(2).any(|m| m.len() > lim.max_value);
-                if lp.len() / 2 > lim.max_entries || too_long {
-                    self.convert_to_skiplist();
-                }
-            }
-            Zset::Skiplist(_) => self.shrink_if_fits(lim),
         }
     }
 
