@@ -293,20 +293,29 @@ impl Node {
                 }
             }
             Node::Inner(n) => {
-                let mut spans = Vec::new();
-                let mut base = 0;
-                for (i, &c) in n.counts.iter().enumerate() {
-                    let (lo, hi) = (start.max(base), end.min(base + c));
-                    if lo < hi {
-                        spans.push((i, lo - base, hi - base));
-                    }
-                    base += c;
-                }
+                // The children overlapping start..end, walked in order or
+                // backwards, each with the part of the range it holds.
+                let (first, _) = Node::child_at(n, start);
+                let (last, _) = Node::child_at(n, end - 1);
+                // The part of start..end held by the child whose first item
+                // has rank `base`.
+                let part = |i: usize, base: usize| {
+                    (start.max(base) - base, end.min(base + n.counts[i]) - base)
+                };
+                let mut base: usize = n.counts[..first].iter().sum();
                 if rev {
-                    spans.reverse();
-                }
-                for (i, lo, hi) in spans {
-                    n.kids[i].walk(lo, hi, rev, f);
+                    base += n.counts[first..=last].iter().sum::<usize>();
+                    for i in (first..=last).rev() {
+                        base -= n.counts[i];
+                        let (lo, hi) = part(i, base);
+                        n.kids[i].walk(lo, hi, rev, f);
+                    }
+                } else {
+                    for i in first..=last {
+                        let (lo, hi) = part(i, base);
+                        base += n.counts[i];
+                        n.kids[i].walk(lo, hi, rev, f);
+                    }
                 }
             }
         }
