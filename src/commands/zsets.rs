@@ -804,17 +804,41 @@ fn zrangestore(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
 // ---------------------------------------------------------------------------
 
 /// Pops up to `count` members from the low (`max` false) or high end of the
-/// sorted set under `id`, deleting the key once empty.
-fn pop_members(db: &mut Db, id: EntryId, max: bool, count: usize) -> Members {
+/// sorted set under `id`, replying as it goes: `header(out, n)` once, then
+/// `each(out, member, score)` straight from the set before each removal (no
+/// copy). Deletes the key once empty; returns how many were popped.
+fn pop_reply(
+    db: &mut Db,
+    out: &mut ReplyBuf,
+    id: EntryId,
+    (max, count): (bool, usize),
+    header: impl FnOnce(&mut ReplyBuf, usize),
+    mut each: impl FnMut(&mut ReplyBuf, &[u8], f64),
+) -> usize {
     let z = as_zset_mut(db.value_mut(id));
     let n = count.min(z.len());
-    let mut v = Vec::with_capacity(n);
+    header(out, n);
     for _ in 0..n {
         let r = if max { z.len() - 1 } else { 0 };
-        v.push(z.pop_at(r));
+        let (m, s) = z.get(r);
+        each(out, m, s);
+        z.remove_range(r, r + 1);
     }
     delete_if_empty(db, id);
-    v
+    n
+}
+
+/// A member and its score as two flat elements (ZPOPMIN without a count,
+/// BZPOPMIN).
+fn emit_flat(out: &mut ReplyBuf, m: &[u8], s: f64) {
+    out.bulk(m);
+    out.double(s);
+}
+
+/// A member and its score as a pair in both protocols (ZMPOP).
+fn emit_nested(out: &mut ReplyBuf, m: &[u8], s: f64) {
+    out.array(2);
+    emit_flat(out, m, s);
 }
 
 fn zpop_generic(ctx: &mut Ctx, args: &crate::commands::Args, max: bool) -> CmdResult {
@@ -835,21 +859,18 @@ fn zpop_generic(ctx: &mut Ctx, args: &crate::commands::Args, max: bool) -> CmdRe
         out.array(0);
         return Ok(());
     };
-    let popped = pop_members(db, id, max, count.unwrap_or(1));
-    ctx.dirty += popped.len() as u64;
-    let out = &mut *ctx.out;
-    if count.is_none() {
-        out.array(2 * popped.len());
-        for (m, s) in &popped {
-            out.bulk(m);
-            out.double(*s);
-        }
-    } else {
-        range_header(out, popped.len(), true);
-        for (m, s) in &popped {
-            emit_pair(out, m, *s);
-        }
-    }
+    let n = match count {
+        None => pop_reply(db, out, id, (max, 1), |o, n| o.array(2 * n), emit_flat),
+        Some(c) => pop_reply(
+            db,
+            out,
+            id,
+            (max, c),
+            |o, n| range_header(o, n, true),
+            emit_pair,
+        ),
+    };
+    ctx.dirty += n as u64;
     Ok(())
 }
 
@@ -867,19 +888,16 @@ fn bzpop_generic(ctx: &mut Ctx, args: &crate::commands::Args, max: bool) -> CmdR
     let keys: Vec<&[u8]> = args.iter_from(1).take(args.len() - 2).collect();
     let now = ctx.now;
     for &k in &keys {
-        let db = ctx.db();
+        let (db, out) = ctx.db_out();
         let Some(id) = write_zset(db, k, now)? else {
             continue;
         };
-        let popped = pop_members(db, id, max, 1);
-        ctx.dirty += popped.len() as u64;
-        let out = &mut *ctx.out;
-        out.array(3);
-        out.bulk(k);
-        for (m, s) in &popped {
-            out.bulk(m);
-            out.double(*s);
-        }
+        let header = |o: &mut ReplyBuf, _| {
+            o.array(3);
+            o.bulk(k);
+        };
+        let n = pop_reply(db, out, id, (max, 1), header, emit_flat);
+        ctx.dirty += n as u64;
         return Ok(());
     }
     if !ctx.can_block() {
@@ -943,21 +961,17 @@ fn parse_mpop<'a>(
 fn mpop_from(ctx: &mut Ctx, keys: &[&[u8]], max: bool, count: usize) -> Result<bool, CmdError> {
     let now = ctx.now;
     for &k in keys {
-        let db = ctx.db();
+        let (db, out) = ctx.db_out();
         let Some(id) = write_zset(db, k, now)? else {
             continue;
         };
-        let popped = pop_members(db, id, max, count);
-        ctx.dirty += popped.len() as u64;
-        let out = &mut *ctx.out;
-        out.array(2);
-        out.bulk(k);
-        out.array(popped.len());
-        for (m, s) in &popped {
-            out.array(2);
-            out.bulk(m);
-            out.double(*s);
-        }
+        let header = |o: &mut ReplyBuf, n| {
+            o.array(2);
+            o.bulk(k);
+            o.array(n);
+        };
+        let n = pop_reply(db, out, id, (max, count), header, emit_nested);
+        ctx.dirty += n as u64;
         return Ok(true);
     }
     Ok(false)
