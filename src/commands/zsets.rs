@@ -27,7 +27,7 @@ use crate::keyspace::db::Db;
 use crate::keyspace::dict::EntryId;
 use crate::keyspace::hasher::FastBuildHasher;
 use crate::keyspace::value::Value;
-use crate::keyspace::zset::{Limits, Zset};
+use crate::keyspace::zset::{Limits, Upsert, Zset};
 use crate::protocol::reply::ReplyBuf;
 use crate::server::blocking::{parse_timeout, BlockKind};
 use crate::util::glob::glob_match;
@@ -326,32 +326,30 @@ fn zadd_apply(
 ) -> Result<AddOutcome, CmdError> {
     let mut o = AddOutcome::default();
     for &(score, m) in pairs {
-        match z.score(m) {
+        let r = z.upsert(m, lim, |cur| match cur {
+            Some(_) if f.nx => Ok(None),
             Some(cur) => {
-                if f.nx {
-                    continue;
-                }
                 let new = if f.incr { cur + score } else { score };
                 if new.is_nan() {
                     return err(SCORE_NAN);
                 }
-                if (f.gt && new <= cur) || (f.lt && new >= cur) {
-                    continue;
-                }
-                if new != cur {
-                    z.set(m, new, lim);
-                    o.updated += 1;
-                }
-                o.incr = Some(new);
+                let refused = (f.gt && new <= cur) || (f.lt && new >= cur);
+                Ok((!refused).then_some(new))
             }
-            None => {
-                if f.xx {
-                    continue;
-                }
-                z.set(m, score, lim);
+            None if f.xx => Ok(None),
+            None => Ok(Some(score)),
+        })?;
+        match r {
+            Upsert::Skipped => {}
+            Upsert::Added(s) => {
                 o.added += 1;
-                o.incr = Some(score);
+                o.incr = Some(s);
             }
+            Upsert::Updated(s) => {
+                o.updated += 1;
+                o.incr = Some(s);
+            }
+            Upsert::Unchanged(s) => o.incr = Some(s),
         }
     }
     Ok(o)

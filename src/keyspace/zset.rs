@@ -54,6 +54,17 @@ pub struct Sorted {
     tree: ZTree,
 }
 
+/// What `Zset::upsert` did, with the member's score afterwards.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Upsert {
+    /// The decision was to leave the set alone.
+    Skipped,
+    Added(f64),
+    Updated(f64),
+    /// The new score equals the old one.
+    Unchanged(f64),
+}
+
 pub enum Zset {
     /// member, score, member, score... in order (scores as `encode_score`).
     Listpack(Listpack),
@@ -269,41 +280,65 @@ impl Zset {
     /// Sets the score of `m`, adding it if absent (converting to the large
     /// encoding when the limits are crossed). Returns whether it was added.
     pub fn set(&mut self, m: &[u8], score: f64, lim: Limits) -> bool {
-        if let Zset::Listpack(lp) = self {
-            if let Some(p) = lp.find(m, 2) {
-                let old = lp.get_next(p).1;
-                if decode_score(lp.get(old)) == score {
-                    return false;
+        let r = self.upsert::<()>(m, lim, |_| Ok(Some(score)));
+        matches!(r, Ok(Upsert::Added(_)))
+    }
+
+    /// Looks `m` up once and lets `decide` choose its score from the current
+    /// one (None when absent): `Ok(None)` leaves the set alone, `Ok(Some(s))`
+    /// adds the member or moves it to score `s` (an equal score is no
+    /// change: -0 equals 0). The large encoding is taken when an addition
+    /// crosses the limits. ZADD's flags and INCR live in `decide`.
+    pub fn upsert<E>(
+        &mut self,
+        m: &[u8],
+        lim: Limits,
+        decide: impl FnOnce(Option<f64>) -> Result<Option<f64>, E>,
+    ) -> Result<Upsert, E> {
+        match self {
+            Zset::Listpack(lp) => {
+                let found = lp
+                    .find(m, 2)
+                    .map(|p| (p, decode_score(lp.get(lp.get_next(p).1))));
+                let Some(new) = decide(found.map(|(_, sc)| sc))? else {
+                    return Ok(Upsert::Skipped);
+                };
+                match found {
+                    Some((_, old)) if old == new => return Ok(Upsert::Unchanged(new)),
+                    Some((p, _)) => {
+                        lp.remove_range(p, 2);
+                        self.insert_new(m, new);
+                        return Ok(Upsert::Updated(new));
+                    }
+                    None => {
+                        if lp.len() / 2 + 1 > lim.max_entries || m.len() > lim.max_value {
+                            self.convert_to_skiplist();
+                        }
+                    }
                 }
-                lp.remove_range(p, 2);
-                self.insert_new(m, score);
-                return false;
+                self.insert_new(m, new);
+                Ok(Upsert::Added(new))
             }
-            if lp.len() / 2 + 1 > lim.max_entries || m.len() > lim.max_value {
-                self.convert_to_skiplist();
-            }
-            self.insert_new(m, score);
-            return true;
-        }
-        let Zset::Skiplist(s) = self else {
-            return false;
-        };
-        match s.dict.find(m) {
-            Some(id) => {
-                let old = *s.dict.value(id);
-                if old == score {
-                    return false;
+            Zset::Skiplist(s) => {
+                let found = s.dict.find(m).map(|id| (id, *s.dict.value(id)));
+                let Some(new) = decide(found.map(|(_, sc)| sc))? else {
+                    return Ok(Upsert::Skipped);
+                };
+                match found {
+                    Some((_, old)) if old == new => Ok(Upsert::Unchanged(new)),
+                    Some((id, old)) => {
+                        let r = s.rank_of(old, m);
+                        s.tree.remove_at(r);
+                        *s.dict.value_mut(id) = new;
+                        let r2 = s.rank_of(new, m);
+                        s.tree.insert_at(r2, (new, id));
+                        Ok(Upsert::Updated(new))
+                    }
+                    None => {
+                        s.insert_new(m, new);
+                        Ok(Upsert::Added(new))
+                    }
                 }
-                let r = s.rank_of(old, m);
-                s.tree.remove_at(r);
-                *s.dict.value_mut(id) = score;
-                let r2 = s.rank_of(score, m);
-                s.tree.insert_at(r2, (score, id));
-                false
-            }
-            None => {
-                s.insert_new(m, score);
-                true
             }
         }
     }
@@ -344,6 +379,7 @@ impl Zset {
                 let r = s.rank_of(sc, m);
                 s.tree.remove_at(r);
                 s.dict.remove_id(id);
+                s.dict.shrink_if_sparse();
                 Some(sc)
             }
         }
@@ -468,6 +504,8 @@ impl Zset {
                     let (_, id) = s.tree.remove_at(start);
                     s.dict.remove_id(id);
                 }
+                // As Redis after a removal: a mostly empty table shrinks.
+                s.dict.shrink_if_sparse();
             }
         }
         end - start
@@ -486,6 +524,7 @@ impl Zset {
             Zset::Skiplist(s) => {
                 let (sc, id) = s.tree.remove_at(r);
                 let (m, _, _) = s.dict.remove_id(id);
+                s.dict.shrink_if_sparse();
                 (m.into_vec(), sc)
             }
         }
