@@ -52,6 +52,9 @@ impl Limits {
 pub struct Sorted {
     dict: Dict<SmallBytes, f64>,
     tree: ZTree,
+    /// Heap bytes of the members kept out of line (longer than 15 bytes),
+    /// so MEMORY USAGE need not visit them all.
+    member_heap: usize,
 }
 
 /// What `Zset::upsert` did, with the member's score afterwards.
@@ -115,6 +118,7 @@ impl Sorted {
         Sorted {
             dict: Dict::new(),
             tree: ZTree::new(),
+            member_heap: 0,
         }
     }
 
@@ -127,8 +131,25 @@ impl Sorted {
 
     fn insert_new(&mut self, m: &[u8], s: f64) {
         let r = self.rank_of(s, m);
-        let id = self.dict.insert_new(SmallBytes::from_slice(m), s);
+        self.push(r, m, s);
+    }
+
+    /// Adds member `m` with score `s` at rank `r` (the caller found it).
+    fn push(&mut self, r: usize, m: &[u8], s: f64) {
+        let key = SmallBytes::from_slice(m);
+        self.member_heap += key.heap_size();
+        let id = self.dict.insert_new(key, s);
         self.tree.insert_at(r, (s, id));
+    }
+}
+
+impl Sorted {
+    /// Removes the member of rank `r`: returns it and its score.
+    fn take(&mut self, r: usize) -> (SmallBytes, f64) {
+        let (sc, id) = self.tree.remove_at(r);
+        let (m, _, _) = self.dict.remove_id(id);
+        self.member_heap -= m.heap_size();
+        (m, sc)
     }
 }
 
@@ -165,10 +186,7 @@ impl Zset {
             Zset::Skiplist(s) => {
                 std::mem::size_of::<Sorted>()
                     + s.dict.heap_bytes()
-                    + s.dict
-                        .iter()
-                        .map(|id| s.dict.key(id).heap_size())
-                        .sum::<usize>()
+                    + s.member_heap
                     + s.tree.heap_size()
             }
         }
@@ -180,12 +198,7 @@ impl Zset {
             Zset::Listpack(lp) => Zset::Listpack(lp.clone()),
             Zset::Skiplist(_) => {
                 let mut out = Sorted::new();
-                let mut r = 0;
-                self.for_each(|m, s| {
-                    let id = out.dict.insert_new(SmallBytes::from_slice(m), s);
-                    out.tree.insert_at(r, (s, id));
-                    r += 1;
-                });
+                self.for_each(|m, s| out.push(out.tree.len(), m, s));
                 Zset::Skiplist(Box::new(out))
             }
         }
@@ -212,12 +225,7 @@ impl Zset {
     fn convert_to_skiplist(&mut self) {
         if let Zset::Listpack(_) = self {
             let mut out = Sorted::new();
-            let mut r = 0;
-            self.for_each(|m, s| {
-                let id = out.dict.insert_new(SmallBytes::from_slice(m), s);
-                out.tree.insert_at(r, (s, id));
-                r += 1;
-            });
+            self.for_each(|m, s| out.push(out.tree.len(), m, s));
             *self = Zset::Skiplist(Box::new(out));
         }
     }
@@ -269,11 +277,7 @@ impl Zset {
                 lp.push_back(m);
                 lp.push_back(encode_score(score, &mut buf));
             }
-            Zset::Skiplist(s) => {
-                let id = s.dict.insert_new(SmallBytes::from_slice(m), score);
-                let r = s.tree.len();
-                s.tree.insert_at(r, (score, id));
-            }
+            Zset::Skiplist(s) => s.push(s.tree.len(), m, score),
         }
     }
 
@@ -374,11 +378,9 @@ impl Zset {
                 Some(sc)
             }
             Zset::Skiplist(s) => {
-                let id = s.dict.find(m)?;
-                let sc = *s.dict.value(id);
+                let sc = *s.dict.get(m)?;
                 let r = s.rank_of(sc, m);
-                s.tree.remove_at(r);
-                s.dict.remove_id(id);
+                s.take(r);
                 s.dict.shrink_if_sparse();
                 Some(sc)
             }
@@ -501,8 +503,7 @@ impl Zset {
             }
             Zset::Skiplist(s) => {
                 for _ in start..end {
-                    let (_, id) = s.tree.remove_at(start);
-                    s.dict.remove_id(id);
+                    s.take(start);
                 }
                 // As Redis after a removal: a mostly empty table shrinks.
                 s.dict.shrink_if_sparse();
@@ -522,8 +523,7 @@ impl Zset {
                 out
             }
             Zset::Skiplist(s) => {
-                let (sc, id) = s.tree.remove_at(r);
-                let (m, _, _) = s.dict.remove_id(id);
+                let (m, sc) = s.take(r);
                 s.dict.shrink_if_sparse();
                 (m.into_vec(), sc)
             }
@@ -660,7 +660,13 @@ mod tests {
             let mut z = Zset::new();
             let mut model: Vec<(Vec<u8>, f64)> = Vec::new();
             for _ in 0..3000 {
-                let m = format!("m{}", rng.below(300)).into_bytes();
+                // Some members long enough to live on the heap.
+                let m = format!(
+                    "m{}{}",
+                    rng.below(300),
+                    ["", "-with-a-long-tail"][rng.below(2)]
+                )
+                .into_bytes();
                 let sc = rng.below(20) as f64 - 10.0;
                 match rng.below(6) {
                     0..=2 => {
@@ -696,6 +702,10 @@ mod tests {
                 assert_eq!(z.len(), model.len());
             }
             assert_eq!(members(&z), model);
+            if let Zset::Skiplist(s) = &z {
+                let heap: usize = s.dict.iter().map(|id| s.dict.key(id).heap_size()).sum();
+                assert_eq!(s.member_heap, heap);
+            }
             let mut rev = Vec::new();
             z.range(0, z.len(), true, |m, s| rev.push((m.to_vec(), s)));
             rev.reverse();
