@@ -21,7 +21,7 @@ use std::collections::HashMap;
 mod table;
 pub use table::COMMANDS;
 
-use super::Ctx;
+use super::{Args, Ctx};
 use crate::error::{err, CmdError, CmdResult, NOT_FLOAT, NOT_INTEGER, SYNTAX, WRONGTYPE};
 use crate::keyspace::db::Db;
 use crate::keyspace::dict::EntryId;
@@ -355,7 +355,7 @@ fn zadd_apply(
     Ok(o)
 }
 
-fn parse_add_flags(args: &crate::commands::Args) -> (AddFlags, usize) {
+fn parse_add_flags(args: &Args) -> (AddFlags, usize) {
     let mut f = AddFlags::default();
     let mut i = 2;
     while i < args.len() {
@@ -375,7 +375,7 @@ fn parse_add_flags(args: &crate::commands::Args) -> (AddFlags, usize) {
     (f, i)
 }
 
-fn zadd(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zadd(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let (f, first) = parse_add_flags(args);
     let rest = args.len() - first;
     if rest == 0 || !rest.is_multiple_of(2) {
@@ -426,7 +426,7 @@ fn zadd_generic(ctx: &mut Ctx, key: &[u8], pairs: &[(f64, &[u8])], f: AddFlags) 
     Ok(())
 }
 
-fn zincrby(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zincrby(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let by = score_arg(args.get(2))?;
     let f = AddFlags {
         incr: true,
@@ -435,7 +435,7 @@ fn zincrby(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
     zadd_generic(ctx, args.get(1), &[(by, args.get(3))], f)
 }
 
-fn zrem(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zrem(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let now = ctx.now;
     let (db, out) = ctx.db_out();
     let Some(id) = write_zset(db, args.get(1), now)? else {
@@ -459,11 +459,7 @@ fn zrem(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
 }
 
 /// ZREMRANGEBYRANK/SCORE/LEX: the range is parsed first, then the key.
-fn zremrange(
-    ctx: &mut Ctx,
-    args: &crate::commands::Args,
-    span: impl Fn(&Zset) -> (usize, usize),
-) -> CmdResult {
+fn zremrange(ctx: &mut Ctx, args: &Args, span: impl Fn(&Zset) -> (usize, usize)) -> CmdResult {
     let now = ctx.now;
     let (db, out) = ctx.db_out();
     let Some(id) = write_zset(db, args.get(1), now)? else {
@@ -479,17 +475,17 @@ fn zremrange(
     Ok(())
 }
 
-fn zremrangebyrank(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zremrangebyrank(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let (start, stop) = (int_arg(args.get(2))?, int_arg(args.get(3))?);
     zremrange(ctx, args, |z| rank_span(z.len(), start, stop))
 }
 
-fn zremrangebyscore(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zremrangebyscore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let r = parse_score_range(args.get(2), args.get(3))?;
     zremrange(ctx, args, |z| score_span(z, &r))
 }
 
-fn zremrangebylex(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zremrangebylex(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let r = parse_lex_range(args.get(2), args.get(3))?;
     zremrange(ctx, args, |z| lex_span(z, &r))
 }
@@ -498,7 +494,7 @@ fn zremrangebylex(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
 // Reads: ZCARD, ZSCORE, ZMSCORE, ZRANK, ZCOUNT, ZLEXCOUNT
 // ---------------------------------------------------------------------------
 
-fn zcard(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zcard(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let now = ctx.now;
     let (db, out) = ctx.db_out();
     let n = match read_zset(db, args.get(1), now)? {
@@ -509,7 +505,7 @@ fn zcard(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
     Ok(())
 }
 
-fn zscore(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zscore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let now = ctx.now;
     let (db, out) = ctx.db_out();
     let score = match read_zset(db, args.get(1), now)? {
@@ -523,7 +519,7 @@ fn zscore(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
     Ok(())
 }
 
-fn zmscore(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zmscore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let now = ctx.now;
     let (db, out) = ctx.db_out();
     let z = match read_zset(db, args.get(1), now)? {
@@ -540,7 +536,7 @@ fn zmscore(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
     Ok(())
 }
 
-fn zrank_generic(ctx: &mut Ctx, args: &crate::commands::Args, rev: bool) -> CmdResult {
+fn zrank_generic(ctx: &mut Ctx, args: &Args, rev: bool) -> CmdResult {
     let now = ctx.now;
     let (db, out) = ctx.db_out();
     let rank = match read_zset(db, args.get(1), now)? {
@@ -558,20 +554,16 @@ fn zrank_generic(ctx: &mut Ctx, args: &crate::commands::Args, rev: bool) -> CmdR
     Ok(())
 }
 
-fn zrank(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zrank(ctx: &mut Ctx, args: &Args) -> CmdResult {
     zrank_generic(ctx, args, false)
 }
 
-fn zrevrank(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zrevrank(ctx: &mut Ctx, args: &Args) -> CmdResult {
     zrank_generic(ctx, args, true)
 }
 
 /// ZCOUNT/ZLEXCOUNT: the size of a span, the range parsed first.
-fn count_span(
-    ctx: &mut Ctx,
-    args: &crate::commands::Args,
-    span: impl Fn(&Zset) -> (usize, usize),
-) -> CmdResult {
+fn count_span(ctx: &mut Ctx, args: &Args, span: impl Fn(&Zset) -> (usize, usize)) -> CmdResult {
     let now = ctx.now;
     let (db, out) = ctx.db_out();
     let n = match read_zset(db, args.get(1), now)? {
@@ -585,12 +577,12 @@ fn count_span(
     Ok(())
 }
 
-fn zcount(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zcount(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let r = parse_score_range(args.get(2), args.get(3))?;
     count_span(ctx, args, |z| score_span(z, &r))
 }
 
-fn zlexcount(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zlexcount(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let r = parse_lex_range(args.get(2), args.get(3))?;
     count_span(ctx, args, |z| lex_span(z, &r))
 }
@@ -624,7 +616,7 @@ struct RangeQuery<'a> {
 /// are fixed by the command, or `By::Auto` / None to accept BYSCORE, BYLEX
 /// and REV (ZRANGE, ZRANGESTORE); `store` refuses WITHSCORES.
 fn parse_range<'a>(
-    args: &crate::commands::Args<'a>,
+    args: &Args<'a>,
     at: usize,
     by: By,
     rev: Option<bool>,
@@ -722,12 +714,7 @@ fn resolve(z: &Zset, q: &RangeQuery, b: &Bounds) -> (usize, usize) {
     }
 }
 
-fn zrange_reply(
-    ctx: &mut Ctx,
-    args: &crate::commands::Args,
-    by: By,
-    rev: Option<bool>,
-) -> CmdResult {
+fn zrange_reply(ctx: &mut Ctx, args: &Args, by: By, rev: Option<bool>) -> CmdResult {
     let q = parse_range(args, 1, by, rev, false)?;
     let b = parse_bounds(&q)?;
     let now = ctx.now;
@@ -742,31 +729,31 @@ fn zrange_reply(
     Ok(())
 }
 
-fn zrange(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zrange(ctx: &mut Ctx, args: &Args) -> CmdResult {
     zrange_reply(ctx, args, By::Auto, None)
 }
 
-fn zrevrange(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zrevrange(ctx: &mut Ctx, args: &Args) -> CmdResult {
     zrange_reply(ctx, args, By::Rank, Some(true))
 }
 
-fn zrangebyscore(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zrangebyscore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     zrange_reply(ctx, args, By::Score, Some(false))
 }
 
-fn zrevrangebyscore(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zrevrangebyscore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     zrange_reply(ctx, args, By::Score, Some(true))
 }
 
-fn zrangebylex(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zrangebylex(ctx: &mut Ctx, args: &Args) -> CmdResult {
     zrange_reply(ctx, args, By::Lex, Some(false))
 }
 
-fn zrevrangebylex(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zrevrangebylex(ctx: &mut Ctx, args: &Args) -> CmdResult {
     zrange_reply(ctx, args, By::Lex, Some(true))
 }
 
-fn zrangestore(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zrangestore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let q = parse_range(args, 2, By::Auto, None, true)?;
     let b = parse_bounds(&q)?;
     let lim = limits(ctx);
@@ -839,7 +826,7 @@ fn emit_nested(out: &mut ReplyBuf, m: &[u8], s: f64) {
     emit_flat(out, m, s);
 }
 
-fn zpop_generic(ctx: &mut Ctx, args: &crate::commands::Args, max: bool) -> CmdResult {
+fn zpop_generic(ctx: &mut Ctx, args: &Args, max: bool) -> CmdResult {
     if args.len() > 3 {
         return err(SYNTAX);
     }
@@ -872,16 +859,16 @@ fn zpop_generic(ctx: &mut Ctx, args: &crate::commands::Args, max: bool) -> CmdRe
     Ok(())
 }
 
-fn zpopmin(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zpopmin(ctx: &mut Ctx, args: &Args) -> CmdResult {
     zpop_generic(ctx, args, false)
 }
 
-fn zpopmax(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zpopmax(ctx: &mut Ctx, args: &Args) -> CmdResult {
     zpop_generic(ctx, args, true)
 }
 
 /// BZPOPMIN/BZPOPMAX: the first key holding members, else block.
-fn bzpop_generic(ctx: &mut Ctx, args: &crate::commands::Args, max: bool) -> CmdResult {
+fn bzpop_generic(ctx: &mut Ctx, args: &Args, max: bool) -> CmdResult {
     let deadline = parse_timeout(args.get(args.len() - 1), ctx.now)?;
     let keys: Vec<&[u8]> = args.iter_from(1).take(args.len() - 2).collect();
     let now = ctx.now;
@@ -906,19 +893,16 @@ fn bzpop_generic(ctx: &mut Ctx, args: &crate::commands::Args, max: bool) -> CmdR
     Ok(())
 }
 
-fn bzpopmin(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn bzpopmin(ctx: &mut Ctx, args: &Args) -> CmdResult {
     bzpop_generic(ctx, args, false)
 }
 
-fn bzpopmax(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn bzpopmax(ctx: &mut Ctx, args: &Args) -> CmdResult {
     bzpop_generic(ctx, args, true)
 }
 
 /// ZMPOP's arguments from `numkeys` on: the keys, the end, the count.
-fn parse_mpop<'a>(
-    args: &crate::commands::Args<'a>,
-    at: usize,
-) -> Result<(Vec<&'a [u8]>, bool, usize), CmdError> {
+fn parse_mpop<'a>(args: &Args<'a>, at: usize) -> Result<(Vec<&'a [u8]>, bool, usize), CmdError> {
     let numkeys = parse_i64(args.get(at))
         .filter(|&n| n > 0)
         .ok_or(CmdError::from(NUMKEYS))?;
@@ -975,7 +959,7 @@ fn mpop_from(ctx: &mut Ctx, keys: &[&[u8]], max: bool, count: usize) -> Result<b
     Ok(false)
 }
 
-fn zmpop(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zmpop(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let (keys, max, count) = parse_mpop(args, 1)?;
     if !mpop_from(ctx, &keys, max, count)? {
         ctx.out.null_array();
@@ -983,7 +967,7 @@ fn zmpop(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
     Ok(())
 }
 
-fn bzmpop(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn bzmpop(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let deadline = parse_timeout(args.get(1), ctx.now)?;
     let (keys, max, count) = parse_mpop(args, 2)?;
     if mpop_from(ctx, &keys, max, count)? {
@@ -1001,7 +985,7 @@ fn bzmpop(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
 // ZRANDMEMBER, ZSCAN
 // ---------------------------------------------------------------------------
 
-fn zrandmember(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zrandmember(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if args.len() > 4 || (args.len() == 4 && !args.is(3, "withscores")) {
         return err(SYNTAX);
     }
@@ -1088,7 +1072,7 @@ fn zrandmember(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
     Ok(())
 }
 
-fn zscan(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zscan(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let cursor = parse_cursor(args.get(2)).ok_or(CmdError::from("ERR invalid cursor"))?;
     let now = ctx.now;
     let (db, out) = ctx.db_out();
@@ -1271,7 +1255,7 @@ struct SetOpArgs<'a> {
 /// Redis), and computes the result in order.
 fn set_op(
     ctx: &mut Ctx,
-    args: &crate::commands::Args,
+    args: &Args,
     at: usize,
     op: SetOp,
     store: bool,
@@ -1384,7 +1368,7 @@ fn compute(inputs: &[Input], o: &SetOpArgs, op: SetOp) -> Members {
     }
 }
 
-fn set_op_reply(ctx: &mut Ctx, args: &crate::commands::Args, op: SetOp) -> CmdResult {
+fn set_op_reply(ctx: &mut Ctx, args: &Args, op: SetOp) -> CmdResult {
     let (result, withscores) = set_op(ctx, args, 1, op, false)?;
     let out = &mut *ctx.out;
     range_header(out, result.len(), withscores);
@@ -1398,7 +1382,7 @@ fn set_op_reply(ctx: &mut Ctx, args: &crate::commands::Args, op: SetOp) -> CmdRe
     Ok(())
 }
 
-fn set_op_store(ctx: &mut Ctx, args: &crate::commands::Args, op: SetOp) -> CmdResult {
+fn set_op_store(ctx: &mut Ctx, args: &Args, op: SetOp) -> CmdResult {
     let (result, _) = set_op(ctx, args, 2, op, true)?;
     // As Redis: built as a skiplist, then made a listpack if it fits.
     let lim = limits(ctx);
@@ -1414,31 +1398,31 @@ fn set_op_store(ctx: &mut Ctx, args: &crate::commands::Args, op: SetOp) -> CmdRe
     Ok(())
 }
 
-fn zunion(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zunion(ctx: &mut Ctx, args: &Args) -> CmdResult {
     set_op_reply(ctx, args, SetOp::Union)
 }
 
-fn zinter(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zinter(ctx: &mut Ctx, args: &Args) -> CmdResult {
     set_op_reply(ctx, args, SetOp::Inter)
 }
 
-fn zdiff(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zdiff(ctx: &mut Ctx, args: &Args) -> CmdResult {
     set_op_reply(ctx, args, SetOp::Diff)
 }
 
-fn zunionstore(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zunionstore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     set_op_store(ctx, args, SetOp::Union)
 }
 
-fn zinterstore(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zinterstore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     set_op_store(ctx, args, SetOp::Inter)
 }
 
-fn zdiffstore(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zdiffstore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     set_op_store(ctx, args, SetOp::Diff)
 }
 
-fn zintercard(ctx: &mut Ctx, args: &crate::commands::Args) -> CmdResult {
+fn zintercard(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let numkeys = int_arg(args.get(1))?;
     if numkeys < 1 {
         return err("ERR at least 1 input key is needed for 'zintercard' command");
