@@ -230,25 +230,6 @@ impl Zset {
         }
     }
 
-    /// Builds the small encoding of a large set when it fits the limits.
-    pub fn shrink_if_fits(&mut self, lim: Limits) {
-        let Zset::Skiplist(s) = self else {
-            return;
-        };
-        if s.tree.len() > lim.max_entries
-            || s.dict.iter().any(|id| s.dict.key(id).len() > lim.max_value)
-        {
-            return;
-        }
-        let mut lp = Listpack::new();
-        let mut buf = [0u8; 24];
-        self.for_each(|m, sc| {
-            lp.push_back(m);
-            lp.push_back(encode_score(sc, &mut buf));
-        });
-        *self = Zset::Listpack(lp);
-    }
-
     /// An empty set in the small encoding, or the large one.
     pub fn empty(small: bool) -> Zset {
         if small {
@@ -512,24 +493,6 @@ impl Zset {
         end - start
     }
 
-    /// Removes and returns the member of rank `r` (< len) and its score.
-    pub fn pop_at(&mut self, r: usize) -> (Vec<u8>, f64) {
-        match self {
-            Zset::Listpack(lp) => {
-                let p = lp.pos_of(2 * r as i64).unwrap_or(0);
-                let (m, sp) = lp.get_next(p);
-                let out = (m.to_vec(), decode_score(lp.get(sp)));
-                lp.remove_range(p, 2);
-                out
-            }
-            Zset::Skiplist(s) => {
-                let (m, sc) = s.take(r);
-                s.dict.shrink_if_sparse();
-                (m.into_vec(), sc)
-            }
-        }
-    }
-
     /// One ZSCAN step: calls `f` on members and scores; returns the next
     /// cursor. A listpack is returned whole (cursor 0), as Redis does.
     pub fn scan<'a>(&'a self, cursor: u64, count: usize, mut f: impl FnMut(&'a [u8], f64)) -> u64 {
@@ -630,12 +593,8 @@ mod tests {
         z.set(b"long-member", 3.0, LIM);
         assert_eq!(z.encoding(), "skiplist");
         assert_eq!(z.remove(b"a"), Some(1.0));
-        z.shrink_if_fits(Limits {
-            max_entries: 4,
-            max_value: 64,
-        });
-        assert_eq!(z.encoding(), "listpack");
-        assert_eq!(z.pop_at(0), (b"b".to_vec(), 1.0));
+        assert_eq!(z.get(0), (&b"b"[..], 1.0));
+        assert_eq!(z.remove_range(0, 1), 1);
         let mut rev = Vec::new();
         z.range(0, 9, true, |m, _| rev.push(m.to_vec()));
         assert_eq!(rev, vec![b"long-member".to_vec(), b"c".to_vec()]);
@@ -695,7 +654,9 @@ mod tests {
                     _ => {
                         if !model.is_empty() && rng.below(4) == 0 {
                             let r = rng.below(model.len());
-                            assert_eq!(z.pop_at(r), model.remove(r));
+                            let (m, s) = model.remove(r);
+                            assert_eq!(z.get(r), (&m[..], s));
+                            assert_eq!(z.remove_range(r, r + 1), 1);
                         }
                     }
                 }

@@ -404,22 +404,6 @@ impl ZTree {
         it
     }
 
-    /// Replaces the score of the item at rank `r`, in place (the caller knows
-    /// the order is kept).
-    pub fn set_score_at(&mut self, r: usize, score: f64) {
-        fn go(node: &mut Node, r: usize, score: f64) {
-            match node {
-                Node::Leaf(l) => l.scores[r] = score,
-                Node::Inner(n) => {
-                    let (i, sub) = Node::child_at(n, r);
-                    go(&mut n.kids[i], sub, score);
-                    Node::refresh(n, i);
-                }
-            }
-        }
-        go(&mut self.root, r, score);
-    }
-
     /// Calls `f` on the items of ranks `start..end` (clamped to len), in
     /// order, or from `end - 1` down to `start` when `rev`.
     pub fn walk(&self, start: usize, end: usize, rev: bool, mut f: impl FnMut(Item)) {
