@@ -396,10 +396,9 @@ impl ZTree {
             let only = n.kids.pop().unwrap_or_else(|| unreachable!());
             self.root = only;
         }
-        if let Node::Inner(n) = &self.root {
-            if n.kids.is_empty() {
-                *self = ZTree::new();
-            }
+        if self.len == 0 {
+            // Give everything back.
+            *self = ZTree::new();
         }
         it
     }
@@ -510,5 +509,48 @@ mod tests {
         // 12 bytes an item, plus under 10% of slack and inner nodes.
         assert!(t.heap_size() < 100_000 * 14, "{}", t.heap_size());
         assert_eq!(t.get(54_321), (54_321.0, 54_322));
+    }
+
+    /// A tree three inner levels deep: random loads and removals, checked
+    /// by rank (the scores are the ranks of a full load).
+    #[test]
+    fn deep_trees_keep_ranks() {
+        let n = 300_000u32;
+        let mut rng = Rng::new(99);
+        let mut order: Vec<u32> = (0..n).collect();
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.below(i + 1));
+        }
+        let mut t = ZTree::new();
+        for &v in &order {
+            let s = f64::from(v);
+            let r = t.partition_point(|x| x.0 < s);
+            t.insert_at(r, (s, v + 1));
+        }
+        for _ in 0..1000 {
+            let r = rng.below(n as usize);
+            assert_eq!(t.get(r), (r as f64, r as u32 + 1));
+        }
+        // Remove the odd scores in random order, then check the rest.
+        for &v in order.iter().filter(|&&v| v % 2 == 1) {
+            let r = t.partition_point(|x| x.0 < f64::from(v));
+            assert_eq!(t.remove_at(r), (f64::from(v), v + 1));
+        }
+        assert_eq!(t.len(), n as usize / 2);
+        let mut prev = -1.0;
+        let mut count = 0;
+        t.walk(0, t.len(), false, |(s, id)| {
+            assert!(s > prev && (s as u32).is_multiple_of(2) && id == s as u32 + 1);
+            prev = s;
+            count += 1;
+        });
+        assert_eq!(count, n as usize / 2);
+        for r in [0, 1, 777, 77_777, 149_999] {
+            assert_eq!(t.get(r).0, (2 * r) as f64);
+        }
+        while !t.is_empty() {
+            t.remove_at(t.len() / 3);
+        }
+        assert_eq!(t.heap_size(), ZTree::new().heap_size());
     }
 }
