@@ -420,26 +420,8 @@ fn hrandfield_one(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
 
 /// HSCAN's options after the cursor: COUNT (at least 1) and MATCH.
 fn parse_hscan_opts<'a>(args: &Args<'a>) -> Result<(usize, Option<&'a [u8]>), CmdError> {
-    let mut count = 10usize;
-    let mut pattern = None;
-    let mut i = 3;
-    while i < args.len() {
-        let has_value = i + 1 < args.len();
-        if args.is(i, "count") && has_value {
-            let n = parse_i64(args.get(i + 1)).ok_or(CmdError::from(NOT_INTEGER))?;
-            if n < 1 {
-                return err(SYNTAX);
-            }
-            count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if args.is(i, "match") && has_value {
-            let p = args.get(i + 1);
-            pattern = (p != b"*").then_some(p);
-        } else {
-            return err(SYNTAX);
-        }
-        i += 2;
-    }
-    Ok((count, pattern))
+    let o = super::keys::parse_scan_opts(args, 3, false)?;
+    Ok((o.count_usize(), o.pattern))
 }
 
 fn hscan(ctx: &mut Ctx, args: &Args) -> CmdResult {

@@ -1082,25 +1082,8 @@ fn zscan(ctx: &mut Ctx, args: &Args) -> CmdResult {
         out.array(0);
         return Ok(());
     };
-    let mut count = 10usize;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < args.len() {
-        let has_value = i + 1 < args.len();
-        if args.is(i, "count") && has_value {
-            let c = int_arg(args.get(i + 1))?;
-            if c < 1 {
-                return err(SYNTAX);
-            }
-            count = usize::try_from(c).unwrap_or(usize::MAX);
-        } else if args.is(i, "match") && has_value {
-            let p = args.get(i + 1);
-            pattern = (p != b"*").then_some(p);
-        } else {
-            return err(SYNTAX);
-        }
-        i += 2;
-    }
+    let o = super::keys::parse_scan_opts(args, 3, false)?;
+    let (count, pattern) = (o.count_usize(), o.pattern);
     let z = as_zset(db.value(id))?;
     let mut found: Vec<(&[u8], f64)> = Vec::new();
     let next = z.scan(cursor, count, |m, s| {

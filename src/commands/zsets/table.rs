@@ -3,6 +3,7 @@
 //! DOCS. Kept apart from the handlers (`super`) for length.
 
 use super::*;
+use crate::commands::table::key_at;
 use crate::commands::table::{
     Acl, Arg, ArgFlags, ArgType, BeginSearch, CommandSpec, DocFlags, FindKeys, Flags, Group,
     KeyFlags, KeySpec, Keys, ARG, BASE,
@@ -31,20 +32,6 @@ const RW_ACCESS_UPDATE: KeyFlags = KeyFlags::RW.or(KeyFlags::ACCESS).or(KeyFlags
 const RW_DELETE: KeyFlags = KeyFlags::RW.or(KeyFlags::DELETE);
 const RW_ACCESS_DELETE: KeyFlags = KeyFlags::RW.or(KeyFlags::ACCESS).or(KeyFlags::DELETE);
 const OW_UPDATE: KeyFlags = KeyFlags::OW.or(KeyFlags::UPDATE);
-
-/// A key at a fixed index.
-const fn key_at(index: i32, flags: KeyFlags) -> KeySpec {
-    KeySpec {
-        notes: "",
-        flags,
-        begin: BeginSearch::Index(index),
-        find: FindKeys::Range {
-            lastkey: 0,
-            keystep: 1,
-            limit: 0,
-        },
-    }
-}
 
 /// Keys counted by the argument at `index`, following it.
 const fn keys_counted_at(index: i32, flags: KeyFlags) -> KeySpec {
