@@ -534,25 +534,9 @@ const HRANDFIELD_ARGS: &[Arg] = &[
 ];
 const HSCAN_ARGS: &[Arg] = &[
     KEY,
-    Arg {
-        name: "cursor",
-        kind: ArgType::Integer,
-        ..ARG
-    },
-    Arg {
-        name: "pattern",
-        kind: ArgType::Pattern,
-        token: "MATCH",
-        flags: ArgFlags::OPTIONAL,
-        ..ARG
-    },
-    Arg {
-        name: "count",
-        kind: ArgType::Integer,
-        token: "COUNT",
-        flags: ArgFlags::OPTIONAL,
-        ..ARG
-    },
+    super::keys::SCAN_ARGS[0],
+    super::keys::SCAN_ARGS[1],
+    super::keys::SCAN_ARGS[2],
 ];
 
 const ALL_FIELDS: &str = "O(N) where N is the number of fields in the hash.";
@@ -763,30 +747,7 @@ mod tests {
             .iter()
             .find(|c| c.name == name)
             .expect("a hash command");
-        let mut buf = Vec::new();
-        let mut ranges = Vec::new();
-        for a in argv {
-            ranges.push((buf.len(), buf.len() + a.len()));
-            buf.extend_from_slice(a);
-        }
-        let args = Args::new(&buf, &ranges);
-        let mut clients = slab::Slab::new();
-        let mut out = ReplyBuf::new();
-        let mut ctx = Ctx {
-            srv,
-            clients: &mut clients,
-            cid: 0,
-            out: &mut out,
-            db: 0,
-            now: crate::server::unix_ms(),
-            dirty: 0,
-        };
-        let r = (spec.handler)(&mut ctx, &args);
-        let dirty = ctx.dirty;
-        if let Err(e) = r {
-            out.error_bytes(e.bytes());
-        }
-        (out.buf, dirty)
+        crate::commands::testing::run_handler(srv, spec.handler, argv)
     }
 
     fn server() -> ServerState {

@@ -793,6 +793,30 @@ const OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
     },
 ];
 
+/// The cursor, MATCH and COUNT arguments of SCAN, HSCAN, SSCAN and ZSCAN
+/// (COMMAND DOCS).
+pub const SCAN_ARGS: [Arg; 3] = [
+    Arg {
+        name: "cursor",
+        kind: ArgType::Integer,
+        ..ARG
+    },
+    Arg {
+        name: "pattern",
+        kind: ArgType::Pattern,
+        token: "MATCH",
+        flags: ArgFlags::OPTIONAL,
+        ..ARG
+    },
+    Arg {
+        name: "count",
+        kind: ArgType::Integer,
+        token: "COUNT",
+        flags: ArgFlags::OPTIONAL,
+        ..ARG
+    },
+];
+
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "del",
@@ -1048,25 +1072,9 @@ pub const COMMANDS: &[CommandSpec] = &[
         complexity: "O(1) per call; O(N) for a full iteration over N keys.",
         history: &[("6.0.0", "Can filter the keys by the type of their value.")],
         arguments: &[
-            Arg {
-                name: "cursor",
-                kind: ArgType::Integer,
-                ..ARG
-            },
-            Arg {
-                name: "pattern",
-                kind: ArgType::Pattern,
-                token: "MATCH",
-                flags: ArgFlags::OPTIONAL,
-                ..ARG
-            },
-            Arg {
-                name: "count",
-                kind: ArgType::Integer,
-                token: "COUNT",
-                flags: ArgFlags::OPTIONAL,
-                ..ARG
-            },
+            SCAN_ARGS[0],
+            SCAN_ARGS[1],
+            SCAN_ARGS[2],
             Arg {
                 name: "type",
                 token: "TYPE",

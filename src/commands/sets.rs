@@ -835,25 +835,9 @@ pub const COMMANDS: &[CommandSpec] = &[
         complexity: "O(1) per call; O(N) for a full iteration over N members.",
         arguments: &[
             KEY,
-            Arg {
-                name: "cursor",
-                kind: ArgType::Integer,
-                ..ARG
-            },
-            Arg {
-                name: "pattern",
-                kind: ArgType::Pattern,
-                token: "MATCH",
-                flags: ArgFlags::OPTIONAL,
-                ..ARG
-            },
-            Arg {
-                name: "count",
-                kind: ArgType::Integer,
-                token: "COUNT",
-                flags: ArgFlags::OPTIONAL,
-                ..ARG
-            },
+            super::keys::SCAN_ARGS[0],
+            super::keys::SCAN_ARGS[1],
+            super::keys::SCAN_ARGS[2],
         ],
         handler: sscan,
         ..SET_CMD
