@@ -24,7 +24,7 @@
 //! commands get a wrong arity or a stray argument. A few commands run under
 //! `WATCH` of their arguments followed by an empty `MULTI`/`EXEC`, so whether
 //! a command counts as touching its keys (no-op writes do not) is compared
-//! too; MOVE and SWAPDB move collections between databases. `INFO keyspace`,
+//! too; MOVE and SWAPDB move collections between databases, SORT sorts them. `INFO keyspace`,
 //! `INFO stats` (keyspace hits and misses only), `INFO commandstats` (calls,
 //! failed and rejected calls; not the times) and `INFO errorstats` compare
 //! the accounting, each replay starting with `CONFIG RESETSTAT`; any other
@@ -708,9 +708,38 @@ impl Gen {
         }
     }
 
+    /// SORT/SORT_RO of a list or set (no BY pattern or GET: other keys stay
+    /// out of it); BY nosort keeps the order of the list or set, so it is
+    /// sent only if SCARD says the key is not a set of 2 or more members.
+    fn sort(&mut self, a: &mut Vec<Arg>) {
+        let own = *self.rng.pick(&[LIST_KEYS, SET_KEYS]);
+        let key = self.key_of(own);
+        let name = if self.rng.chance(70) {
+            "SORT"
+        } else {
+            "SORT_RO"
+        };
+        a.extend([lit(name), key]);
+        if self.rng.chance(20) {
+            a.extend([lit("BY"), lit("nosort")]);
+        }
+        if self.rng.chance(30) {
+            a.extend([lit("LIMIT"), self.index(), self.index()]);
+        }
+        if self.rng.chance(40) {
+            a.push(lit(self.rng.pick(&["DESC", "ASC", "desc"])));
+        }
+        if self.rng.chance(50) {
+            a.push(lit(self.rng.pick(&["ALPHA", "alpha"])));
+        }
+        if name == "SORT" && self.rng.chance(30) {
+            a.extend([lit("STORE"), lit(self.rng.pick(LIST_KEYS))]);
+        }
+    }
+
     /// String and generic commands on the same keys.
     fn other_command(&mut self, a: &mut Vec<Arg>) {
-        match self.rng.below(23) {
+        match self.rng.below(24) {
             0..=3 => a.extend([lit("OBJECT"), lit("ENCODING"), self.any_key()]),
             4 => a.extend([lit("SET"), self.string_key(), self.element()]),
             5 => a.extend([lit(self.rng.pick(&["GET", "INCR"])), self.string_key()]),
@@ -759,6 +788,7 @@ impl Gen {
             ]),
             20 => a.extend([lit("SWAPDB"), lit("0"), lit("1")]),
             21 => a.extend([lit("INFO"), lit(self.rng.pick(INFO_SECTIONS))]),
+            22 => self.sort(a),
             _ => {
                 // A setting changed mid-run: conversions happen on the next write.
                 let (name, values) = *self.rng.pick(SMALL_SETTINGS);
@@ -904,8 +934,8 @@ fn upper(a: &Arg) -> String {
     String::from_utf8_lossy(a.bytes().unwrap_or_default()).to_ascii_uppercase()
 }
 
-/// The guard of SPOP/SRANDMEMBER/HRANDFIELD/SSCAN/HSCAN on the size of the
-/// collection.
+/// The guard of SPOP/SRANDMEMBER/HRANDFIELD/SSCAN/HSCAN, and of SORT BY
+/// nosort, on the size of the collection.
 fn size_guard(args: &[Arg]) -> Guard {
     let Some(name) = args.first().map(upper) else {
         return Guard::None;
@@ -915,6 +945,10 @@ fn size_guard(args: &[Arg]) -> Guard {
     };
     let size = |cmd: &str| vec![vec![lit(cmd), key.clone()]];
     match name.as_str() {
+        // BY nosort keeps the order of a set too: a table's is hash order.
+        "SORT" | "SORT_RO" if args.iter().any(|a| upper(a) == "NOSORT") => {
+            Guard::probe(size("SCARD"), 1, Otherwise::Skip)
+        }
         "SSCAN" | "HSCAN" => {
             let probe = if name == "HSCAN" { "HLEN" } else { "SCARD" };
             // The last COUNT given is the one that counts.
@@ -1229,6 +1263,7 @@ fn generation_is_deterministic_and_covers_every_command() {
         "MOVE",
         "SWAPDB",
         "DEBUG",
+        "SORT",
     ] {
         assert!(names.contains(n), "{n} never generated");
     }
