@@ -24,7 +24,9 @@
 //! commands get a wrong arity or a stray argument. A few commands run under
 //! `WATCH` of their arguments followed by an empty `MULTI`/`EXEC`, so whether
 //! a command counts as touching its keys (no-op writes do not) is compared
-//! too; MOVE and SWAPDB move collections between databases, SORT sorts them. `INFO keyspace`,
+//! too; MOVE and SWAPDB move collections between databases, SORT sorts them,
+//! EXPIRE (100000 s, or a past time: the key goes), PERSIST and TTL check
+//! which commands keep, copy or drop a collection's time to live. `INFO keyspace`,
 //! `INFO stats` (keyspace hits and misses only), `INFO commandstats` (calls,
 //! failed and rejected calls; not the times) and `INFO errorstats` compare
 //! the accounting, each replay starting with `CONFIG RESETSTAT`; any other
@@ -59,7 +61,7 @@
 //!   1000 (a truncated command) only on collections of at most one element;
 //!   never with the cursor `18446744073709551616`: Redis's parse leaves errno
 //!   at ERANGE, and SORT reads that stale errno (its next numeric sort fails);
-//! - the HELLO reply is compared only by its type;
+//! - the HELLO reply is compared only by its type; TTL may differ by 1 s;
 //! - SORT replies may differ in the order of elements that are equal as C
 //!   strings (up to their first NUL byte: Redis compares them with `strcoll`
 //!   or `strtod`, and ties come in input order, hash order for a set);
@@ -736,7 +738,7 @@ impl Gen {
 
     /// String and generic commands on the same keys.
     fn other_command(&mut self, a: &mut Vec<Arg>) {
-        match self.rng.below(24) {
+        match self.rng.below(27) {
             0..=3 => a.extend([lit("OBJECT"), lit("ENCODING"), self.any_key()]),
             4 => a.extend([lit("SET"), self.string_key(), self.element()]),
             5 => a.extend([lit(self.rng.pick(&["GET", "INCR"])), self.string_key()]),
@@ -786,6 +788,15 @@ impl Gen {
             20 => a.extend([lit("SWAPDB"), lit("0"), lit("1")]),
             21 => a.extend([lit("INFO"), lit(self.rng.pick(INFO_SECTIONS))]),
             22 => self.sort(a),
+            23 => {
+                let key = self.any_key();
+                match self.rng.below(4) {
+                    0 | 1 => a.extend([lit("EXPIRE"), key, lit("100000")]),
+                    2 => a.extend([lit("PEXPIRE"), key, lit(self.rng.pick(&["0", "-1"]))]),
+                    _ => a.extend([lit("PERSIST"), key]),
+                }
+            }
+            24 | 25 => a.extend([lit("TTL"), self.any_key()]),
             _ => {
                 // A setting changed mid-run: conversions happen on the next write.
                 let (name, values) = *self.rng.pick(SMALL_SETTINGS);
@@ -1138,6 +1149,12 @@ fn equivalent(args: &[Vec<u8>], expected: &Reply, got: &Reply) -> bool {
                 && std::mem::discriminant(expected) == std::mem::discriminant(got)
         }
         "EXEC" => return expected == got || deep_sorted(expected) == deep_sorted(got),
+        "TTL" => {
+            return match (expected, got) {
+                (Reply::Int(e), Reply::Int(g)) if *e >= 0 && *g >= 0 => (e - g).abs() <= 1,
+                _ => expected == got,
+            }
+        }
         "SORT" | "SORT_RO" => return expected == got || same_up_to_c_string_ties(expected, got),
         "INFO" => {
             return match info_lines(args, expected) {
@@ -1158,6 +1175,11 @@ fn equivalent(args: &[Vec<u8>], expected: &Reply, got: &Reply) -> bool {
 fn expectation(args: &[Vec<u8>], expected: &Reply) -> String {
     if upper_name(args) == "HELLO" {
         return "(any)".into();
+    }
+    if let ("TTL", Reply::Int(e)) = (upper_name(args).as_str(), expected) {
+        if *e >= 0 {
+            return format!("(range {} {})", e - 1, e + 1);
+        }
     }
     if upper_name(args) == "INFO" {
         let Some(lines) = info_lines(args, expected) else {
@@ -1226,7 +1248,7 @@ fn generation_is_deterministic_and_covers_every_command() {
          HLEN HMGET HMSET HSET HSETNX HSTRLEN HVALS HSCAN HRANDFIELD SADD SCARD SDIFF \
          SDIFFSTORE SINTER SINTERSTORE SINTERCARD SISMEMBER SMEMBERS SMISMEMBER SMOVE \
          SREM SUNION SUNIONSTORE SSCAN SPOP SRANDMEMBER OBJECT CONFIG TYPE DEL EXISTS \
-         WATCH EXEC MOVE SWAPDB DEBUG SORT";
+         WATCH EXEC MOVE SWAPDB DEBUG SORT EXPIRE PEXPIRE PERSIST TTL";
     for n in every.split_whitespace() {
         assert!(names.contains(n), "{n} never generated");
     }
