@@ -563,9 +563,17 @@ fn lfu_policy(ctx: &Ctx) -> bool {
 }
 
 /// The key an OBJECT subcommand inspects (not refreshing its access time).
+/// A miss is counted but reports no `keymiss` event, as in Redis.
 fn object_key(ctx: &mut Ctx, args: &Args) -> Option<EntryId> {
     let now = ctx.now;
-    ctx.db().find_read(args.get(2), now)
+    let db = ctx.db();
+    let r = db.find(args.get(2), now);
+    if r.is_some() {
+        db.hits += 1;
+    } else {
+        db.misses += 1;
+    }
+    r
 }
 
 fn object_encoding(ctx: &mut Ctx, args: &Args) -> CmdResult {
