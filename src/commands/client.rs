@@ -3,9 +3,8 @@
 //!
 //! The effects that outlive a command (a pause, the monitor list, clients to
 //! close) are recorded in `server::client::Shared`; the event loop acts on them
-//! (holding paused clients, dropping replies, closing killed clients). Tracking
-//! (CLIENT TRACKING/CACHING) is not implemented: TRACKINGINFO and GETREDIR
-//! answer as Redis does for a client with tracking off.
+//! (holding paused clients, dropping replies, closing killed clients). CLIENT
+//! TRACKING/CACHING set up client-side caching, kept in `server::tracking`.
 
 use std::fmt::Write as _;
 use std::os::unix::io::AsRawFd;
@@ -17,6 +16,7 @@ use crate::error::{err, CmdError, CmdResult, NOT_INTEGER, SYNTAX};
 use crate::protocol::reply::ReplyBuf;
 use crate::server::blocking;
 use crate::server::client::{Client, CloseReason};
+use crate::server::tracking::ClientTracking;
 use crate::util::numbers::parse_i64;
 
 /// The fixed reply buffer Redis gives each client; output past it is counted
@@ -69,6 +69,15 @@ fn flags_of(c: &Client) -> String {
     if c.is_blocked() {
         f.push('b');
     }
+    if c.tracking.on {
+        f.push('t');
+    }
+    if c.tracking.broken_redirect {
+        f.push('R');
+    }
+    if c.tracking.bcast {
+        f.push('B');
+    }
     if c.dirty_cas {
         f.push('d');
     }
@@ -110,7 +119,7 @@ fn info_line(c: &Client, own: Option<(&ReplyBuf, usize)>, s: &mut String) {
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} \
          sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem=0 \
          rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} \
-         user=default redir=-1 resp={}",
+         user=default redir={} resp={}",
         c.id,
         c.addr,
         laddr,
@@ -135,6 +144,7 @@ fn info_line(c: &Client, own: Option<(&ReplyBuf, usize)>, s: &mut String) {
         tot,
         if c.write_registered { "rw" } else { "r" },
         c.last_cmd,
+        redirect_shown(c),
         c.resp
     );
 }
@@ -432,22 +442,235 @@ fn client_unblock(ctx: &mut Ctx, args: &Args) -> CmdResult {
     Ok(())
 }
 
+/// The redirect id CLIENT GETREDIR, TRACKINGINFO and LIST show: -1 when
+/// not tracking, 0 without REDIRECT.
+fn redirect_shown(c: &Client) -> i64 {
+    if c.tracking.on {
+        c.tracking.redirect as i64
+    } else {
+        -1
+    }
+}
+
 fn client_getredir(ctx: &mut Ctx, _args: &Args) -> CmdResult {
-    ctx.out.int(-1);
+    let r = redirect_shown(ctx.client());
+    ctx.out.int(r);
     Ok(())
 }
 
 fn client_trackinginfo(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    let c = &ctx.clients[ctx.cid];
+    let t = &c.tracking;
+    let mut flags: Vec<&str> = Vec::new();
+    if !t.on {
+        flags.push("off");
+    } else {
+        flags.push("on");
+        for (set, name) in [
+            (t.bcast, "bcast"),
+            (t.optin, "optin"),
+            (t.optout, "optout"),
+            (t.caching == Some(true), "caching-yes"),
+            (t.caching == Some(false), "caching-no"),
+            (t.noloop, "noloop"),
+            (t.broken_redirect, "broken_redirect"),
+        ] {
+            if set {
+                flags.push(name);
+            }
+        }
+    }
+    let redirect = redirect_shown(c);
+    let mut prefixes = t.prefixes.clone();
+    prefixes.sort();
     let out = &mut *ctx.out;
     out.map(3);
     out.bulk(b"flags");
-    out.set(1);
-    out.bulk(b"off");
+    out.set(flags.len());
+    for f in flags {
+        out.bulk(f.as_bytes());
+    }
     out.bulk(b"redirect");
-    out.int(-1);
+    out.int(redirect);
     out.bulk(b"prefixes");
-    out.array(0);
+    out.array(prefixes.len());
+    for p in &prefixes {
+        out.bulk(p);
+    }
     Ok(())
+}
+
+/// CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p]... [BCAST] [OPTIN]
+/// [OPTOUT] [NOLOOP], checked as Redis 7.0 does.
+fn client_tracking(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let on = if args.is(2, "on") {
+        true
+    } else if args.is(2, "off") {
+        false
+    } else {
+        return err(SYNTAX);
+    };
+    let mut t = ClientTracking {
+        on,
+        ..Default::default()
+    };
+    let mut i = 3;
+    while i < args.len() {
+        let more = i + 1 < args.len();
+        if args.is(i, "redirect") && more {
+            i += 1;
+            let Some(id) = parse_i64(args.get(i)) else {
+                return err(NOT_INTEGER);
+            };
+            if t.redirect != 0 {
+                return err("ERR A client can only redirect to a single other client");
+            }
+            t.redirect = id as u64;
+        } else if args.is(i, "bcast") {
+            t.bcast = true;
+        } else if args.is(i, "optin") {
+            t.optin = true;
+        } else if args.is(i, "optout") {
+            t.optout = true;
+        } else if args.is(i, "noloop") {
+            t.noloop = true;
+        } else if args.is(i, "prefix") && more {
+            i += 1;
+            t.prefixes.push(args.get(i).to_vec());
+        } else {
+            return err(SYNTAX);
+        }
+        i += 1;
+    }
+    let cid = ctx.cid;
+    if !on {
+        let c = &mut ctx.clients[cid];
+        ctx.srv.tracking.disable(c);
+        ctx.srv.tracking_changed();
+        ctx.out.ok();
+        return Ok(());
+    }
+    let cur = ctx.clients[cid].tracking.clone();
+    if cur.on && cur.bcast != t.bcast {
+        return err("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.");
+    }
+    if t.optin && t.optout {
+        return err("ERR You can't specify both OPTIN mode and OPTOUT mode");
+    }
+    if cur.on && ((t.optin && cur.optout) || (t.optout && cur.optin)) {
+        return err("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.");
+    }
+    if t.bcast && (t.optin || t.optout) {
+        return err("ERR OPTIN and OPTOUT are not compatible with BCAST");
+    }
+    if !t.prefixes.is_empty() && !t.bcast {
+        return err("ERR PREFIX option requires BCAST mode to be enabled");
+    }
+    // Prefixes of one client must not overlap (one a prefix of another).
+    let all: Vec<&Vec<u8>> = cur.prefixes.iter().chain(&t.prefixes).collect();
+    for (a, p) in all.iter().enumerate() {
+        for q in &all[a + 1..] {
+            if p != q && (p.starts_with(q) || q.starts_with(p)) {
+                let (first, second) = if a < cur.prefixes.len() {
+                    (q, p)
+                } else {
+                    (p, q)
+                };
+                return Err(CmdError::from(format!(
+                    "ERR Prefix '{}' overlaps with {} prefix '{}'. Prefixes for a single client must not overlap.",
+                    String::from_utf8_lossy(first),
+                    if a < cur.prefixes.len() { "an existing" } else { "another provided" },
+                    String::from_utf8_lossy(second)
+                )));
+            }
+        }
+    }
+    if t.redirect != 0 && !ctx.clients.iter().any(|(_, c)| c.id == t.redirect) {
+        return err("ERR The client ID you want redirect to does not exist");
+    }
+    if t.redirect == 0
+        && args
+            .iter_from(3)
+            .any(|a| a.eq_ignore_ascii_case(b"redirect"))
+    {
+        return err("ERR The client ID you want redirect to does not exist");
+    }
+    // Options given again while on add to the current settings.
+    if cur.on {
+        t.optin |= cur.optin;
+        t.optout |= cur.optout;
+        t.noloop |= cur.noloop;
+        if t.redirect == 0 {
+            t.redirect = cur.redirect;
+        }
+        let mut prefixes = cur.prefixes.clone();
+        for p in t.prefixes.drain(..) {
+            if !prefixes.contains(&p) {
+                prefixes.push(p);
+            }
+        }
+        t.prefixes = prefixes;
+        ctx.srv.tracking.disable(&mut ctx.clients[cid]);
+    }
+    ctx.srv.tracking.enable(&mut ctx.clients[cid], t);
+    ctx.srv.tracking_changed();
+    ctx.out.ok();
+    Ok(())
+}
+
+/// CLIENT CACHING YES|NO: whether the next command's keys are tracked, in
+/// OPTIN / OPTOUT mode.
+fn client_caching(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let t = &ctx.client().tracking;
+    if !t.on {
+        return err("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled");
+    }
+    let (optin, optout) = (t.optin, t.optout);
+    if args.is(2, "yes") {
+        if !optin {
+            return err(
+                "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.",
+            );
+        }
+        ctx.client().tracking.caching = Some(true);
+    } else if args.is(2, "no") {
+        if !optout {
+            return err(
+                "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.",
+            );
+        }
+        ctx.client().tracking.caching = Some(false);
+    } else {
+        return err(SYNTAX);
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+/// Client-side caching after a command of a tracking client: remembers the
+/// keys of a read-only command, sends the invalidations the command caused
+/// for this client itself (after its reply), and ends a CLIENT CACHING
+/// given for this command (any CLIENT subcommand keeps it, as in Redis).
+pub fn track_after_command(ctx: &mut Ctx, spec: &CommandSpec, args: &Args) {
+    let cid = ctx.cid;
+    if ctx.clients[cid].tracking.on && spec.flags.has(Flags::READONLY) {
+        if let Ok(found) = super::command_info::keys_of_args(spec, args) {
+            let keys: Vec<&[u8]> = found.iter().map(|&(i, _)| args.get(i)).collect();
+            ctx.srv
+                .tracking
+                .remember(&ctx.clients[cid], keys.into_iter());
+        }
+    }
+    if !ctx.srv.in_exec && !ctx.srv.tracking.pending_self.is_empty() {
+        let touched = &mut ctx.srv.pubsub.touched;
+        ctx.srv
+            .tracking
+            .flush_self(ctx.clients, (cid, &mut *ctx.out), touched);
+    }
+    let c = &mut ctx.clients[cid];
+    if c.multi.is_none() && !args.get(0).eq_ignore_ascii_case(b"client") {
+        c.tracking.caching = None;
+    }
 }
 
 fn client_help(ctx: &mut Ctx, _args: &Args) -> CmdResult {
@@ -455,9 +678,11 @@ fn client_help(ctx: &mut Ctx, _args: &Args) -> CmdResult {
         ctx.out,
         "CLIENT",
         &[
+            "CACHING (YES|NO)",
+            "    Track (or not) the keys of the next command, in OPTIN (OPTOUT) mode.",
             "GETREDIR",
             "    Reply with the id of the client receiving this connection's tracking",
-            "    notices: always -1, as key tracking is not available.",
+            "    notices (0: this connection; -1: tracking is off).",
             "GETNAME",
             "    Reply with the name of this connection, or a null if it has none.",
             "ID",
@@ -467,8 +692,7 @@ fn client_help(ctx: &mut Ctx, _args: &Args) -> CmdResult {
             "KILL <ip:port>",
             "    Close the connection coming from <ip:port>.",
             "KILL <filter> <value> [<filter> <value> ...]",
-            "    Close every connection that matches all the filters and reply with",
-            "    how many were closed. The filters are:",
+            "    Close every connection matching all the filters; count them. Filters:",
             "    * ID <client-id>",
             "      The connection with this id.",
             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
@@ -482,11 +706,8 @@ fn client_help(ctx: &mut Ctx, _args: &Args) -> CmdResult {
             "LIST [TYPE (NORMAL|MASTER|REPLICA|PUBSUB)] [ID <client-id> ...]",
             "    Describe connections, one line each, all of them or only those of",
             "    the given type or with the given ids.",
-            "    Each line holds fields such as id, addr, name, age, idle, flags,",
-            "    db, the buffer sizes and the last command run.",
             "PAUSE <timeout> [WRITE|ALL]",
-            "    Hold the commands of all clients (or only those that write) for",
-            "    <timeout> milliseconds; they run once the pause is over.",
+            "    Hold all commands (or only writes) for <timeout> ms, then run them.",
             "UNPAUSE",
             "    End a pause at once: held commands run.",
             "REPLY (ON|OFF|SKIP)",
@@ -494,8 +715,10 @@ fn client_help(ctx: &mut Ctx, _args: &Args) -> CmdResult {
             "SETNAME <name>",
             "    Give this connection a name (no spaces or special characters).",
             "UNBLOCK <clientid> [TIMEOUT|ERROR]",
-            "    Wake a client waiting in a blocking command, as if it timed out",
-            "    (the default) or with an error.",
+            "    Wake a client waiting in a blocking command: timeout (default) or error.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Turn client-side caching invalidations for this connection on or off.",
             "TRACKINGINFO",
             "    Describe this connection's key tracking settings.",
             "NO-EVICT (ON|OFF)",
@@ -652,6 +875,58 @@ const CONN: Acl = Acl::CONNECTION;
 const CLIENT_FLAGS: Flags = Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE);
 /// The administrative ones (also @admin and @dangerous).
 const CLIENT_ADMIN: Flags = CLIENT_FLAGS.or(Flags::ADMIN);
+
+const TRACKING_ARGS: &[Arg] = &[
+    Arg {
+        name: "status",
+        kind: ArgType::OneOf,
+        args: ON_OFF,
+        ..ARG
+    },
+    Arg {
+        name: "client-id",
+        kind: ArgType::Integer,
+        token: "REDIRECT",
+        flags: ArgFlags::OPTIONAL,
+        ..ARG
+    },
+    Arg {
+        name: "prefix",
+        token: "PREFIX",
+        flags: ArgFlags::OPTIONAL
+            .or(ArgFlags::MULTIPLE)
+            .or(ArgFlags::MULTIPLE_TOKEN),
+        ..ARG
+    },
+    Arg {
+        name: "bcast",
+        kind: ArgType::PureToken,
+        token: "BCAST",
+        flags: ArgFlags::OPTIONAL,
+        ..ARG
+    },
+    Arg {
+        name: "optin",
+        kind: ArgType::PureToken,
+        token: "OPTIN",
+        flags: ArgFlags::OPTIONAL,
+        ..ARG
+    },
+    Arg {
+        name: "optout",
+        kind: ArgType::PureToken,
+        token: "OPTOUT",
+        flags: ArgFlags::OPTIONAL,
+        ..ARG
+    },
+    Arg {
+        name: "noloop",
+        kind: ArgType::PureToken,
+        token: "NOLOOP",
+        flags: ArgFlags::OPTIONAL,
+        ..ARG
+    },
+];
 
 const ON_OFF: &[Arg] = &[
     Arg {
@@ -890,6 +1165,36 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             },
         ],
         handler: client_list,
+        ..BASE
+    },
+    CommandSpec {
+        name: "tracking",
+        arity: -3,
+        flags: CLIENT_FLAGS,
+        acl: CONN,
+        group: Group::Connection,
+        since: "6.0.0",
+        summary: "Turns server-assisted client-side caching on or off for the connection.",
+        complexity: "O(1). Some options may introduce additional complexity.",
+        arguments: TRACKING_ARGS,
+        handler: client_tracking,
+        ..BASE
+    },
+    CommandSpec {
+        name: "caching",
+        arity: 3,
+        flags: CLIENT_FLAGS,
+        acl: CONN,
+        group: Group::Connection,
+        since: "6.0.0",
+        summary: "Tells the server whether to track the keys of the next command.",
+        arguments: &[Arg {
+            name: "mode",
+            kind: ArgType::OneOf,
+            args: &[token("yes", "YES"), token("no", "NO")],
+            ..ARG
+        }],
+        handler: client_caching,
         ..BASE
     },
     CommandSpec {

@@ -165,11 +165,15 @@ fn auth(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn reset(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     // Leaves MONITOR mode, CLIENT REPLY OFF/SKIP, every Pub/Sub
-    // subscription, MULTI and WATCH, as Redis's RESET does.
+    // subscription, MULTI, WATCH and tracking, as Redis's RESET does.
     super::client::reset_modes(ctx);
     let cid = ctx.cid;
     ctx.srv.pubsub.forget_client(&mut ctx.clients[cid], cid);
     super::transactions::discard_state(ctx.srv, &mut ctx.clients[cid], cid);
+    if ctx.clients[cid].tracking.on {
+        ctx.srv.tracking.disable(&mut ctx.clients[cid]);
+        ctx.srv.tracking_changed();
+    }
     ctx.db = 0;
     let needs_auth = !ctx.srv.config.requirepass.is_empty();
     let c = ctx.client();

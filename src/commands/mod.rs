@@ -20,6 +20,7 @@ pub mod pubsub;
 pub mod server;
 pub mod sets;
 pub mod slowlog;
+pub mod sort;
 pub mod strings;
 pub mod table;
 pub mod transactions;
@@ -149,6 +150,7 @@ const TABLES: &[&[CommandSpec]] = &[
     latency::COMMANDS,
     pubsub::COMMANDS,
     transactions::COMMANDS,
+    sort::COMMANDS,
 ];
 
 impl Registry {
@@ -344,8 +346,18 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
     if ctx.srv.config.notify_flags != 0 {
         notify::flush_db_events(ctx.srv, ctx.clients, (ctx.cid, &mut *ctx.out));
     }
-    if ctx.srv.watching > 0 {
-        transactions::invalidate_touched(ctx.srv, ctx.clients, ctx.dirty > 0);
+    if ctx.srv.watching > 0 || ctx.srv.tracking.active() {
+        let cid = ctx.cid;
+        transactions::keys_written(
+            ctx.srv,
+            ctx.clients,
+            Some(cid),
+            (cid, &mut *ctx.out),
+            ctx.dirty > 0,
+        );
+        if ctx.srv.tracking.active() {
+            client::track_after_command(ctx, spec, args);
+        }
     }
     // A command that blocks is counted once, by the run that completes it.
     if ctx.srv.blocking.request.is_none() {

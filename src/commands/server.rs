@@ -75,8 +75,13 @@ fn flush_option(args: &Args) -> CmdResult {
 }
 
 /// Invalidates the WATCHes of keys that exist in databases about to be
-/// emptied (FLUSHDB, FLUSHALL), as Redis.
+/// emptied (FLUSHDB, FLUSHALL), as Redis, and every client-side cache.
 fn invalidate_watched_in(ctx: &mut Ctx, dbs: std::ops::Range<usize>) {
+    // Client-side caches are flushed whole (a null invalidation).
+    let touched = &mut ctx.srv.pubsub.touched;
+    ctx.srv
+        .tracking
+        .invalidate_all(ctx.clients, (ctx.cid, &mut *ctx.out), touched);
     if ctx.srv.watching == 0 {
         return;
     }
@@ -382,7 +387,7 @@ fn section_clients(ctx: &mut Ctx, s: &mut String) {
     field!(s, "client_recent_max_input_buffer", "{max_in}");
     field!(s, "client_recent_max_output_buffer", "{max_out}");
     field!(s, "blocked_clients", "{blocked}");
-    field!(s, "tracking_clients", "0");
+    field!(s, "tracking_clients", "{}", ctx.srv.tracking.clients);
     field!(
         s,
         "clients_in_timeout_table",
@@ -709,6 +714,8 @@ fn section_stats(ctx: &mut Ctx, s: &mut String) {
     field!(s, "current_eviction_exceeded_time", "0");
     field!(s, "keyspace_hits", "{hits}");
     field!(s, "keyspace_misses", "{misses}");
+    let tr = &ctx.srv.tracking;
+    let (tk, ti, tp) = (tr.total_keys(), tr.total_items(), tr.total_prefixes());
     let ps = &ctx.srv.pubsub;
     field!(s, "pubsub_channels", "{}", ps.channel_count());
     field!(s, "pubsub_patterns", "{}", ps.numpat());
@@ -724,12 +731,12 @@ fn section_stats(ctx: &mut Ctx, s: &mut String) {
         "active_defrag_key_misses",
         "total_active_defrag_time",
         "current_active_defrag_time",
-        "tracking_total_keys",
-        "tracking_total_items",
-        "tracking_total_prefixes",
     ] {
         field!(s, f, "0");
     }
+    field!(s, "tracking_total_keys", "{tk}");
+    field!(s, "tracking_total_items", "{ti}");
+    field!(s, "tracking_total_prefixes", "{tp}");
     field!(
         s,
         "unexpected_error_replies",

@@ -200,8 +200,9 @@ impl Keys {
     };
 }
 
-/// Finds key positions for commands whose keys cannot be told from the triple.
-pub type KeyFinder = fn(&Args) -> Vec<usize>;
+/// Finds key positions (with their flags) for commands whose keys cannot be
+/// told from the triple or the key specs (SORT: the STORE key can be anywhere).
+pub type KeyFinder = fn(&Args) -> Vec<(usize, KeyFlags)>;
 
 /// For key specs flagged `VARIABLE_FLAGS`: the flags the keys really get on
 /// this command line (e.g. SET only overwrites its key unless GET is given).

@@ -53,27 +53,52 @@ fn watch_entry<'a>(c: &'a mut Client, db: usize, key: &[u8]) -> Option<&'a mut W
 
 type WatchedKey = (usize, SmallBytes, bool);
 
-/// Marks the watchers of the keys the last command wrote (or expiry
-/// deleted) as invalidated; `changed`: the command changed the dataset.
-/// A key that was already expired when watched and is now gone was
-/// logically not changed: its watch only forgets that it was expired.
-pub fn invalidate_touched(srv: &mut ServerState, clients: &mut Slab<Client>, changed: bool) {
-    for (i, db) in srv.dbs.iter_mut().enumerate() {
-        for key in db.take_touched(changed) {
-            let exists = db.contains_raw(&key);
-            for cid in db.watchers_of(&key) {
-                let Some(c) = clients.get_mut(cid) else {
-                    continue;
-                };
-                if let Some(w) = watch_entry(c, i, &key) {
-                    if w.2 && !exists {
-                        w.2 = false;
-                        continue;
-                    }
-                }
-                c.dirty_cas = true;
+/// Handles the keys the last command wrote (or expiry deleted), as the
+/// keyspace recorded them: invalidates their WATCHes and their client-side
+/// caches (`server::tracking`). `changed`: the command changed the dataset
+/// (else only expiry deletions count); `writer`: the client that ran it
+/// (None in the cron), whose output buffer is `caller`'s.
+pub fn keys_written(
+    srv: &mut ServerState,
+    clients: &mut Slab<Client>,
+    writer: Option<usize>,
+    caller: (usize, &mut crate::protocol::reply::ReplyBuf),
+    changed: bool,
+) {
+    let (cid, out) = caller;
+    for i in 0..srv.dbs.len() {
+        for key in srv.dbs[i].take_touched(changed) {
+            invalidate_watchers(srv, clients, i, &key);
+            if srv.tracking.active() {
+                srv.tracking.invalidate_key(
+                    clients,
+                    writer,
+                    (cid, &mut *out),
+                    &mut srv.pubsub.touched,
+                    &key,
+                );
             }
         }
+    }
+}
+
+/// Marks the watchers of a written key as invalidated. A key that was
+/// already expired when watched and is now gone was logically not changed:
+/// its watch only forgets that it was expired.
+fn invalidate_watchers(srv: &mut ServerState, clients: &mut Slab<Client>, i: usize, key: &[u8]) {
+    let db = &srv.dbs[i];
+    let exists = db.contains_raw(key);
+    for cid in db.watchers_of(key) {
+        let Some(c) = clients.get_mut(cid) else {
+            continue;
+        };
+        if let Some(w) = watch_entry(c, i, key) {
+            if w.2 && !exists {
+                w.2 = false;
+                continue;
+            }
+        }
+        c.dirty_cas = true;
     }
 }
 

@@ -79,6 +79,9 @@ pub struct Db {
     event_log: u32,
     /// Events logged for publication (`server::notify`).
     events: Vec<(DbEvent, SmallBytes)>,
+    /// Record every write, not only to watched keys (client-side caching
+    /// is on for some client).
+    record_all_writes: bool,
 }
 
 /// The LFU parameters (Redis's lfu-log-factor and lfu-decay-time).
@@ -115,6 +118,7 @@ impl Db {
             touched: Vec::new(),
             event_log: 0,
             events: Vec::new(),
+            record_all_writes: false,
         }
     }
 
@@ -340,7 +344,7 @@ impl Db {
     /// Records a write to a watched entry (cheap when nothing is watched).
     #[inline]
     fn note_write(&mut self, id: EntryId, expired: bool) {
-        if !self.watchers.is_empty() {
+        if !self.watchers.is_empty() || self.record_all_writes {
             self.note_write_slow(id, expired);
         }
     }
@@ -348,9 +352,15 @@ impl Db {
     #[cold]
     fn note_write_slow(&mut self, id: EntryId, expired: bool) {
         let key = self.dict.key(id);
-        if self.watchers.contains_key(key.as_slice()) {
+        if self.record_all_writes || self.watchers.contains_key(key.as_slice()) {
             self.touched.push((key.clone(), expired));
         }
+    }
+
+    /// Records every write (for client-side caching), or only writes to
+    /// watched keys.
+    pub fn set_record_all_writes(&mut self, on: bool) {
+        self.record_all_writes = on;
     }
 
     /// Sets which keyspace events this database logs (class bits of

@@ -7,6 +7,7 @@ pub mod dict;
 pub mod expires;
 pub mod hash;
 pub mod hasher;
+pub mod intset;
 pub mod list;
 pub mod listpack;
 pub mod set;

@@ -101,6 +101,8 @@ pub struct Client {
     pub watched: Vec<(usize, crate::keyspace::small_bytes::SmallBytes, bool)>,
     /// A watched key was written: EXEC will fail.
     pub dirty_cas: bool,
+    /// CLIENT TRACKING settings.
+    pub tracking: crate::server::tracking::ClientTracking,
     /// Length and capacity of the query buffer when the event loop lent it
     /// to the running commands (CLIENT LIST qbuf / qbuf-free of the caller).
     pub lent_qbuf: (usize, usize),
@@ -209,6 +211,7 @@ impl Client {
             multi_failed: false,
             watched: Vec::new(),
             dirty_cas: false,
+            tracking: Default::default(),
             lent_qbuf: (0, 0),
         }
     }

@@ -204,6 +204,13 @@ impl EventLoop {
             }
             self.resume_paused();
             self.expire_waits();
+            if self.srv.tracking.total_prefixes() > 0 {
+                // BCAST invalidations, once per turn of the loop.
+                self.srv
+                    .tracking
+                    .broadcast(&mut self.clients, &mut self.srv.pubsub.touched);
+                self.after_commands();
+            }
             self.flush_pending();
             if Instant::now() >= self.next_cron {
                 self.cron();
@@ -783,6 +790,10 @@ impl EventLoop {
             blocking::end_wait(&mut self.srv, c, cid);
             self.srv.pubsub.forget_client(c, cid);
             crate::commands::transactions::unwatch_all(&mut self.srv, c, cid);
+            if c.tracking.on {
+                self.srv.tracking.disable(c);
+                self.srv.tracking_changed();
+            }
         }
         let mut c = self.clients.remove(cid);
         if c.monitor {
@@ -828,13 +839,17 @@ impl EventLoop {
             );
             self.after_commands();
         }
-        if self.srv.watching > 0 {
-            // Watched keys deleted by expiry invalidate their watchers.
-            crate::commands::transactions::invalidate_touched(
+        if self.srv.watching > 0 || self.srv.tracking.active() {
+            // Keys deleted by expiry invalidate their watchers and caches.
+            let mut scratch = ReplyBuf::empty();
+            crate::commands::transactions::keys_written(
                 &mut self.srv,
                 &mut self.clients,
+                None,
+                (usize::MAX, &mut scratch),
                 false,
             );
+            self.after_commands();
         }
         let spent = start.elapsed();
         self.srv.stats.expire_cycle_time_used_us += spent.as_micros() as u64;

@@ -11,6 +11,7 @@ pub mod event_loop;
 pub mod latency;
 pub mod notify;
 pub mod pubsub;
+pub mod tracking;
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -101,6 +102,8 @@ pub struct ServerState {
     pub watching: usize,
     /// EXEC is running its queue (blocking commands do not block).
     pub in_exec: bool,
+    /// Client-side caching: tracked keys, BCAST prefixes.
+    pub tracking: tracking::Tracking,
 }
 
 impl ServerState {
@@ -133,6 +136,7 @@ impl ServerState {
             pubsub: pubsub::PubSub::default(),
             watching: 0,
             in_exec: false,
+            tracking: tracking::Tracking::default(),
             shared: client::Shared::default(),
             mem_startup: crate::commands::server::startup_memory(),
             slowlog: latency::SlowLog::default(),
@@ -146,6 +150,15 @@ impl ServerState {
     /// Applies the settings that live outside `config` (at start and after
     /// CONFIG SET): an `*-lfu` maxmemory-policy makes the databases keep LFU
     /// counters (OBJECT FREQ) with lfu-log-factor and lfu-decay-time.
+    /// Tells the databases whether to record every write (some client
+    /// tracks keys) after tracking was turned on or off.
+    pub fn tracking_changed(&mut self) {
+        let on = self.tracking.active();
+        for db in self.dbs.iter_mut() {
+            db.set_record_all_writes(on);
+        }
+    }
+
     pub fn apply_config(&mut self) {
         let num = |name: &str, default: u32| {
             self.config
