@@ -345,6 +345,21 @@ pub struct KeySpec {
     pub find: FindKeys,
 }
 
+/// A key spec for the single key at argument `index` (the common case of
+/// the per-type tables).
+pub const fn key_at(index: i32, flags: KeyFlags) -> KeySpec {
+    KeySpec {
+        notes: "",
+        flags,
+        begin: BeginSearch::Index(index),
+        find: FindKeys::Range {
+            lastkey: 0,
+            keystep: 1,
+            limit: 0,
+        },
+    }
+}
+
 /// COMMAND DOCS flags of a command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DocFlags(pub u8);
