@@ -7,6 +7,11 @@
 //! first error reported is Redis's) and write replies straight from the stored
 //! bytes, and the command table. The operations on the value itself live in
 //! `keyspace::hash`.
+//!
+//! Each write reports its keyspace events (`Ctx::notify`, see
+//! `server::notify`) right after its change, with Redis 7.0's names and
+//! order; a key emptied by the command reports `del` after the command's
+//! own event, and a command that changes nothing reports nothing.
 
 use std::cell::RefCell;
 

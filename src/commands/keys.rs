@@ -13,6 +13,11 @@
 //! COPY's new object starts fresh.
 //!
 //! `parse_cursor` and `reply_scan` are public for the HSCAN/SSCAN/ZSCAN family.
+//!
+//! Each write reports its keyspace events (`Ctx::notify`, see
+//! `server::notify`) with Redis 7.0's names: `del`, `expire` (or `del` for a
+//! time already past), `persist`, `rename_from`/`rename_to`,
+//! `move_from`/`move_to` (each in its database), `copy_to`.
 
 use super::table::{
     key_at, Acl, Arg, ArgFlags, ArgType, Args, CommandSpec, Flags, KeyFlags, Keys, ARG, BASE,

@@ -17,6 +17,11 @@
 //!
 //! Write commands look keys up with `Db::lookup` (no hit/miss counting, as
 //! Redis's write lookups); read commands with `Db::lookup_read`.
+//!
+//! Each write reports its keyspace events (`Ctx::notify`, see
+//! `server::notify`) right after its change, with Redis 7.0's names and
+//! order; a key emptied by the command reports `del` after the command's
+//! own event, and a command that changes nothing reports nothing.
 
 use super::table::{
     Acl, Arg, ArgFlags, ArgType, Args, BeginSearch, CommandSpec, DocFlags, FindKeys, Flags, Group,

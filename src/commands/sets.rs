@@ -6,6 +6,11 @@
 //! array (it may repeat members). Every key of a multi-key command is
 //! type-checked before anything is computed, as Redis does. Members come out
 //! in the set's order: ascending for an intset, table order otherwise.
+//!
+//! Each write reports its keyspace events (`Ctx::notify`, see
+//! `server::notify`) right after its change, with Redis 7.0's names and
+//! order; a key emptied by the command reports `del` after the command's
+//! own event, and a command that changes nothing reports nothing.
 
 use crate::commands::table::key_at;
 use std::cell::RefCell;

@@ -14,6 +14,11 @@
 //! Hot paths (GET, SET, INCR, MSET) allocate nothing beyond the stored value:
 //! GET writes the reply straight from the stored bytes (or the digits of an int),
 //! INCR replaces an int in place.
+//!
+//! Each write reports its keyspace events (`Ctx::notify`, see
+//! `server::notify`) right after its change, with Redis 7.0's names and
+//! order; a key emptied by the command reports `del` after the command's
+//! own event, and a command that changes nothing reports nothing.
 
 use super::table::{
     Acl, Arg, ArgFlags, ArgType, Args, CommandSpec, DocFlags, Flags, Group, KeyFlags, Keys, ARG,

@@ -14,6 +14,11 @@
 //! in RESP2 and [member, score] pairs in RESP3; scores are doubles (`%.17g`
 //! text in RESP2). ZPOPMIN without a count is flat in both protocols, ZMPOP
 //! nests its pairs in both.
+//!
+//! Each write reports its keyspace events (`Ctx::notify`, see
+//! `server::notify`) right after its change, with Redis 7.0's names and
+//! order; a key emptied by the command reports `del` after the command's
+//! own event, and a command that changes nothing reports nothing.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
