@@ -35,7 +35,7 @@
 #   cores, CPU model and versions, and the elapsed time.
 #
 # Usage: scripts/bench.sh [options]        (see --help)
-# Env:   FERRODIS_BIN (default target/release/ferrodis, built if missing),
+# Env:   FERRODIS_BIN (default target/release/ferrodis, rebuilt if stale),
 #        REDIS_BIN (default redis-server). FERRODIS_BIN=redis-server gives a
 #        redis-vs-redis run that validates the method (ratios should be ~1.0).
 set -euo pipefail
@@ -94,7 +94,7 @@ Options:
 
 Environment:
   FERRODIS_BIN    ferrodis binary (default target/release/ferrodis; built with
-                  cargo build --release if missing). FERRODIS_BIN=redis-server
+                  cargo build --release when stale). FERRODIS_BIN=redis-server
                   benchmarks redis against itself (ratios should be ~1.0).
   REDIS_BIN       reference server (default redis-server)
 

@@ -30,7 +30,7 @@
 #   cores and versions.
 #
 # Usage: scripts/memory.sh [-n KEYS] [-d dataset[,dataset]] [--csv FILE]   (see --help)
-# Env:   FERRODIS_BIN (default target/release/ferrodis, built if missing),
+# Env:   FERRODIS_BIN (default target/release/ferrodis, rebuilt if stale),
 #        REDIS_BIN (default redis-server). FERRODIS_BIN=redis-server makes a
 #        redis-vs-redis run (ratios should be ~1.0).
 set -euo pipefail
@@ -64,7 +64,7 @@ Options:
 
 Environment:
   FERRODIS_BIN       ferrodis binary (default target/release/ferrodis; built with
-                     cargo build --release if missing); FERRODIS_BIN=redis-server
+                     cargo build --release when stale); FERRODIS_BIN=redis-server
                      compares redis with itself
   REDIS_BIN          reference server (default redis-server)
 

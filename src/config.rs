@@ -464,7 +464,9 @@ fn set_notify(c: &mut Config, v: &str) -> Result<(), String> {
             out.push(char::from(x));
         }
     }
-    c.notify_flags = crate::server::notify::parse_flags(&out);
+    // From the letters given: the canonical form drops `n` next to `A`, but
+    // Redis still publishes `new` events then.
+    c.notify_flags = crate::server::notify::parse_flags(v);
     c.notify_keyspace_events = out;
     Ok(())
 }

@@ -59,15 +59,20 @@ install_traps() {
 }
 
 # resolve_bins: sets FERRODIS_BIN and REDIS_BIN to absolute, executable paths.
-# The default ferrodis binary (target/release/ferrodis) is built if missing.
+# The default ferrodis binary (target/release/ferrodis) is brought up to date
+# with cargo build --release when cargo is there (a no-op when it is fresh;
+# a stale binary would measure old code), else it must exist.
 resolve_bins() {
     local default_fb="$REPO_ROOT/target/release/ferrodis"
     FERRODIS_BIN=${FERRODIS_BIN:-$default_fb}
     REDIS_BIN=${REDIS_BIN:-redis-server}
-    if [[ "$FERRODIS_BIN" == "$default_fb" && ! -x "$default_fb" ]]; then
-        have cargo || die "$default_fb is missing and cargo is not installed"
-        log "# $default_fb missing: running cargo build --release"
-        (cd "$REPO_ROOT" && cargo build --release >&2) || die "cargo build --release failed"
+    if [[ "$FERRODIS_BIN" == "$default_fb" ]]; then
+        if have cargo; then
+            log "# cargo build --release (brings $default_fb up to date)"
+            (cd "$REPO_ROOT" && cargo build --release >&2) || die "cargo build --release failed"
+        elif [[ ! -x "$default_fb" ]]; then
+            die "$default_fb is missing and cargo is not installed"
+        fi
     fi
     local p
     p=$(resolve_exe "$FERRODIS_BIN") || die "FERRODIS_BIN not executable: $FERRODIS_BIN"

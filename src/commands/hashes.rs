@@ -7,6 +7,11 @@
 //! first error reported is Redis's) and write replies straight from the stored
 //! bytes, and the command table. The operations on the value itself live in
 //! `keyspace::hash`.
+//!
+//! Each write reports its keyspace events (`Ctx::notify`, see
+//! `server::notify`) right after its change, with Redis 7.0's names and
+//! order; a key emptied by the command reports `del` after the command's
+//! own event, and a command that changes nothing reports nothing.
 
 use std::cell::RefCell;
 
@@ -25,6 +30,7 @@ use crate::keyspace::dict::EntryId;
 use crate::keyspace::hash::{Hash, Limits, Val};
 use crate::keyspace::value::Value;
 use crate::protocol::reply::ReplyBuf;
+use crate::server::notify;
 use crate::util::glob::glob_match;
 use crate::util::numbers::{int_digits, parse_i64, parse_long_double, LongDouble, LongDoubleValue};
 use crate::util::rng::Rng;
@@ -114,6 +120,7 @@ fn set_pairs(ctx: &mut Ctx, args: &Args, name: &str) -> Result<i64, CmdError> {
         added += h.set(args.get(i), args.get(i + 1), lim) as i64;
     }
     ctx.dirty += (args.len() as u64 - 2) / 2;
+    ctx.notify(notify::HASH, "hset", args.get(1));
     Ok(added)
 }
 
@@ -134,6 +141,9 @@ fn hsetnx(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let h = hash_or_create(ctx.db(), args.get(1), now)?;
     let added = !h.contains(args.get(2)) && h.set(args.get(2), args.get(3), lim);
     ctx.dirty += added as u64;
+    if added {
+        ctx.notify(notify::HASH, "hset", args.get(1));
+    }
     ctx.out.int(added as i64);
     Ok(())
 }
@@ -179,10 +189,17 @@ fn hdel(ctx: &mut Ctx, args: &Args) -> CmdResult {
             }
         }
     }
-    if h.is_empty() {
+    let emptied = h.is_empty();
+    if emptied {
         db.remove_id(id);
     }
     ctx.dirty += deleted;
+    if deleted > 0 {
+        ctx.notify(notify::HASH, "hdel", args.get(1));
+    }
+    if emptied {
+        ctx.notify(notify::GENERIC, "del", args.get(1));
+    }
     ctx.out.int(deleted as i64);
     Ok(())
 }
@@ -272,6 +289,7 @@ fn hincrby(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let mut tmp = [0u8; 24];
     h.set(field, int_digits(n, &mut tmp), lim);
     ctx.dirty += 1;
+    ctx.notify(notify::HASH, "hincrby", args.get(1));
     ctx.out.int(n);
     Ok(())
 }
@@ -302,6 +320,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &Args) -> CmdResult {
     sum.fmt_human(&mut text);
     h.set(field, &text, lim);
     ctx.dirty += 1;
+    ctx.notify(notify::HASH, "hincrbyfloat", args.get(1));
     ctx.out.bulk(&text);
     Ok(())
 }

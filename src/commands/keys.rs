@@ -13,6 +13,11 @@
 //! COPY's new object starts fresh.
 //!
 //! `parse_cursor` and `reply_scan` are public for the HSCAN/SSCAN/ZSCAN family.
+//!
+//! Each write reports its keyspace events (`Ctx::notify`, see
+//! `server::notify`) with Redis 7.0's names: `del`, `expire` (or `del` for a
+//! time already past), `persist`, `rename_from`/`rename_to`,
+//! `move_from`/`move_to` (each in its database), `copy_to`.
 
 use super::table::{
     key_at, Acl, Arg, ArgFlags, ArgType, Args, CommandSpec, Flags, KeyFlags, Keys, ARG, BASE,
@@ -25,6 +30,7 @@ use crate::error::{
 use crate::keyspace::db::{idle_secs, Db, LFU_INIT_VAL};
 use crate::keyspace::dict::EntryId;
 use crate::protocol::reply::ReplyBuf;
+use crate::server::notify;
 use crate::util::glob::glob_match;
 use crate::util::numbers::parse_i64;
 
@@ -82,11 +88,17 @@ pub fn parse_cursor(b: &[u8]) -> Option<u64> {
 // DEL, UNLINK, EXISTS, TOUCH, TYPE
 // ---------------------------------------------------------------------------
 
-/// DEL and UNLINK: values are freed inline either way.
+/// DEL and UNLINK: values are freed inline either way. Each deleted key
+/// reports `del` before the next is looked up.
 fn del(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let now = ctx.now;
-    let db = ctx.db();
-    let n = args.iter_from(1).filter(|k| db.delete(k, now)).count() as u64;
+    let mut n = 0u64;
+    for k in args.iter_from(1) {
+        if ctx.db().delete(k, now) {
+            n += 1;
+            ctx.notify(notify::GENERIC, "del", k);
+        }
+    }
     ctx.dirty += n;
     ctx.out.int(n as i64);
     Ok(())
@@ -199,12 +211,15 @@ fn expire_generic(ctx: &mut Ctx, args: &Args, name: &str, secs: bool, relative: 
         out.int(0);
         return Ok(());
     }
-    if when <= now {
+    let event = if when <= now {
         db.remove_id(id);
+        "del"
     } else {
         db.set_expire(id, when);
-    }
+        "expire"
+    };
     ctx.dirty += 1;
+    ctx.notify(notify::GENERIC, event, args.get(1));
     ctx.out.int(1);
     Ok(())
 }
@@ -277,6 +292,7 @@ fn persist(ctx: &mut Ctx, args: &Args) -> CmdResult {
     };
     if removed {
         ctx.dirty += 1;
+        ctx.notify(notify::GENERIC, "persist", args.get(1));
     }
     ctx.out.int(i64::from(removed));
     Ok(())
@@ -449,12 +465,20 @@ fn rename_in(db: &mut Db, src: &[u8], dst: &[u8], nx: bool, now: i64) -> Result<
     Ok(true)
 }
 
+/// The events of a key renamed to another name (no `del` for a replaced
+/// destination, as in Redis).
+fn notify_rename(ctx: &mut Ctx, src: &[u8], dst: &[u8]) {
+    ctx.notify(notify::GENERIC, "rename_from", src);
+    ctx.notify(notify::GENERIC, "rename_to", dst);
+}
+
 fn rename(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let now = ctx.now;
     let (src, dst) = (args.get(1), args.get(2));
     let moved = rename_in(ctx.db(), src, dst, false, now)?;
     if moved && src != dst {
         ctx.dirty += 1;
+        notify_rename(ctx, src, dst);
     }
     ctx.out.ok();
     Ok(())
@@ -462,9 +486,13 @@ fn rename(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn renamenx(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let now = ctx.now;
-    let moved = rename_in(ctx.db(), args.get(1), args.get(2), true, now)?;
+    let (src, dst) = (args.get(1), args.get(2));
+    let moved = rename_in(ctx.db(), src, dst, true, now)?;
     if moved {
         ctx.dirty += 1;
+        if src != dst {
+            notify_rename(ctx, src, dst);
+        }
     }
     ctx.out.int(i64::from(moved));
     Ok(())
@@ -493,6 +521,8 @@ fn move_cmd(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let new_id = dbs[dst].add_with_expire(key, val, ttl, now);
     dbs[dst].set_access_bits(new_id, access);
     ctx.dirty += 1;
+    ctx.notify_in(src, notify::GENERIC, "move_from", key);
+    ctx.notify_in(dst, notify::GENERIC, "move_to", key);
     ctx.out.int(1);
     Ok(())
 }
@@ -539,6 +569,7 @@ fn copy(ctx: &mut Ctx, args: &Args) -> CmdResult {
     }
     ddb.add_with_expire(dst, val, ttl, now);
     ctx.dirty += 1;
+    ctx.notify_in(dst_db, notify::GENERIC, "copy_to", dst);
     ctx.out.int(1);
     Ok(())
 }
@@ -552,9 +583,17 @@ fn lfu_policy(ctx: &Ctx) -> bool {
 }
 
 /// The key an OBJECT subcommand inspects (not refreshing its access time).
+/// A miss is counted but reports no `keymiss` event, as in Redis.
 fn object_key(ctx: &mut Ctx, args: &Args) -> Option<EntryId> {
     let now = ctx.now;
-    ctx.db().find_read(args.get(2), now)
+    let db = ctx.db();
+    let r = db.find(args.get(2), now);
+    if r.is_some() {
+        db.hits += 1;
+    } else {
+        db.misses += 1;
+    }
+    r
 }
 
 fn object_encoding(ctx: &mut Ctx, args: &Args) -> CmdResult {

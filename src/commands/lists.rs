@@ -17,6 +17,11 @@
 //!
 //! Write commands look keys up with `Db::lookup` (no hit/miss counting, as
 //! Redis's write lookups); read commands with `Db::lookup_read`.
+//!
+//! Each write reports its keyspace events (`Ctx::notify`, see
+//! `server::notify`) right after its change, with Redis 7.0's names and
+//! order; a key emptied by the command reports `del` after the command's
+//! own event, and a command that changes nothing reports nothing.
 
 use super::table::{
     Acl, Arg, ArgFlags, ArgType, Args, BeginSearch, CommandSpec, DocFlags, FindKeys, Flags, Group,
@@ -33,6 +38,7 @@ use crate::keyspace::list::{End, List};
 use crate::keyspace::value::Value;
 use crate::protocol::reply::ReplyBuf;
 use crate::server::blocking::{parse_timeout, BlockKind};
+use crate::server::notify;
 use crate::util::numbers::parse_i64;
 
 const MUST_BE_POSITIVE: &str = "ERR value is out of range, must be positive";
@@ -108,10 +114,38 @@ fn list_ref(db: &Db, id: EntryId) -> &List {
     }
 }
 
-/// Deletes the key of an entry whose list is now empty.
-fn remove_if_empty(db: &mut Db, id: EntryId) {
-    if list_ref(db, id).is_empty() {
+/// Deletes the key of an entry whose list is now empty; returns whether
+/// it did.
+fn remove_if_empty(db: &mut Db, id: EntryId) -> bool {
+    let empty = list_ref(db, id).is_empty();
+    if empty {
         db.remove_id(id);
+    }
+    empty
+}
+
+/// The keyspace event of a push at `end`.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpush",
+        End::Tail => "rpush",
+    }
+}
+
+/// The keyspace event of a pop from `end`.
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpop",
+        End::Tail => "rpop",
+    }
+}
+
+/// Reports a change `event` on the list at `key`, then its deletion when
+/// the change `emptied` it (Redis's order).
+fn notify_change(ctx: &mut Ctx, event: &str, key: &[u8], emptied: bool) {
+    ctx.notify(notify::LIST, event, key);
+    if emptied {
+        ctx.notify(notify::GENERIC, "del", key);
     }
 }
 
@@ -133,8 +167,15 @@ fn clamp_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
 }
 
 /// Pops up to `count` elements from `end` of the list at `id`, writing them
-/// as an array, and deletes the key if emptied. Returns how many.
-fn pop_into_reply(db: &mut Db, out: &mut ReplyBuf, id: EntryId, end: End, count: usize) -> usize {
+/// as an array, and deletes the key if emptied. Returns how many, and
+/// whether the key was deleted.
+fn pop_into_reply(
+    db: &mut Db,
+    out: &mut ReplyBuf,
+    id: EntryId,
+    end: End,
+    count: usize,
+) -> (usize, bool) {
     let l = list_mut(db, id);
     let n = count.min(l.len());
     out.array(n);
@@ -144,8 +185,7 @@ fn pop_into_reply(db: &mut Db, out: &mut ReplyBuf, id: EntryId, end: End, count:
         }
         l.drop_end(end);
     }
-    remove_if_empty(db, id);
-    n
+    (n, remove_if_empty(db, id))
 }
 
 // ---------------------------------------------------------------------------
@@ -173,6 +213,7 @@ fn push_generic(ctx: &mut Ctx, args: &Args, end: End, only_existing: bool) -> Cm
     }
     let len = l.len();
     ctx.dirty += (args.len() - 2) as u64;
+    ctx.notify(notify::LIST, push_event(end), key);
     ctx.out.int(len as i64);
     Ok(())
 }
@@ -215,7 +256,7 @@ fn pop_generic(ctx: &mut Ctx, args: &Args, end: End, name: &str) -> CmdResult {
         }
         return Ok(());
     };
-    let popped = match count {
+    let (popped, emptied) = match count {
         Some(n) => pop_into_reply(db, out, id, end, n),
         None => {
             let l = list_mut(db, id);
@@ -223,11 +264,13 @@ fn pop_generic(ctx: &mut Ctx, args: &Args, end: End, name: &str) -> CmdResult {
                 out.bulk(v);
             }
             l.drop_end(end);
-            remove_if_empty(db, id);
-            1
+            (1, remove_if_empty(db, id))
         }
     };
     ctx.dirty += popped as u64;
+    if popped > 0 {
+        notify_change(ctx, pop_event(end), args.get(1), emptied);
+    }
     Ok(())
 }
 
@@ -432,6 +475,7 @@ fn lset(ctx: &mut Ctx, args: &Args) -> CmdResult {
         return err(INDEX_RANGE);
     }
     ctx.dirty += 1;
+    ctx.notify(notify::LIST, "lset", args.get(1));
     ctx.out.ok();
     Ok(())
 }
@@ -450,8 +494,10 @@ fn ltrim(ctx: &mut Ctx, args: &Args) -> CmdResult {
             None => l.trim(0, 0, fill),
         }
         let removed = before - l.len();
-        remove_if_empty(db, id);
+        let emptied = remove_if_empty(db, id);
         ctx.dirty += removed as u64;
+        // Reported even when nothing was trimmed, as Redis does.
+        notify_change(ctx, "ltrim", args.get(1), emptied);
     }
     ctx.out.ok();
     Ok(())
@@ -462,16 +508,18 @@ fn lrem(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let fill = ctx.srv.config.list_max_listpack_size;
     let now = ctx.now;
     let db = ctx.db();
-    let removed = match lookup_list(db, args.get(1), now)? {
+    let (removed, emptied) = match lookup_list(db, args.get(1), now)? {
         Some(id) => {
             let n = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
             let r = list_mut(db, id).remove_matching(args.get(3), n, count < 0, fill);
-            remove_if_empty(db, id);
-            r
+            (r, remove_if_empty(db, id))
         }
-        None => 0,
+        None => (0, false),
     };
     ctx.dirty += removed as u64;
+    if removed > 0 {
+        notify_change(ctx, "lrem", args.get(1), emptied);
+    }
     ctx.out.int(removed as i64);
     Ok(())
 }
@@ -500,6 +548,7 @@ fn linsert(ctx: &mut Ctx, args: &Args) -> CmdResult {
     }
     let len = l.len();
     ctx.dirty += 1;
+    ctx.notify(notify::LIST, "linsert", args.get(1));
     ctx.out.int(len as i64);
     Ok(())
 }
@@ -526,18 +575,23 @@ fn move_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> Cm
         out.null();
         return Ok(());
     };
-    if src == dst {
+    let emptied = if src == dst {
         list_mut(db, sid).push(to, &v, fill);
+        false
     } else {
-        remove_if_empty(db, sid);
+        let emptied = remove_if_empty(db, sid);
         let did = match db.lookup(dst, now) {
             Some(id) => id,
             None => db.add(dst, Value::List(Box::new(List::new())), now),
         };
         list_mut(db, did).push(to, &v, fill);
-    }
+        emptied
+    };
     out.bulk(&v);
     ctx.dirty += 1;
+    // Redis reports the push on the destination before the pop.
+    ctx.notify(notify::LIST, push_event(to), dst);
+    notify_change(ctx, pop_event(from), src, emptied);
     Ok(())
 }
 
@@ -601,8 +655,9 @@ fn mpop_first(ctx: &mut Ctx, args: &Args, m: &MpopArgs) -> Result<bool, CmdError
         if let Some(id) = lookup_list(db, key, now)? {
             out.array(2);
             out.bulk(key);
-            let n = pop_into_reply(db, out, id, m.end, m.count);
+            let (n, emptied) = pop_into_reply(db, out, id, m.end, m.count);
             ctx.dirty += n as u64;
+            notify_change(ctx, pop_event(m.end), key, emptied);
             return Ok(true);
         }
     }
@@ -660,8 +715,9 @@ fn bpop_generic(ctx: &mut Ctx, args: &Args, end: End) -> CmdResult {
                 out.bulk(v);
             }
             l.drop_end(end);
-            remove_if_empty(db, id);
+            let emptied = remove_if_empty(db, id);
             ctx.dirty += 1;
+            notify_change(ctx, pop_event(end), key, emptied);
             return Ok(());
         }
     }

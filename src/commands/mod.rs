@@ -78,12 +78,14 @@ impl Ctx<'_> {
 
     /// Reports a keyspace event of the running command on `key` of the
     /// selected database (`notify-keyspace-events`; see `server::notify`).
+    #[inline]
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
         let db = self.db;
         self.notify_in(db, class, event, key);
     }
 
     /// `notify` for a key of database `db` (MOVE's `move_to`, ...).
+    #[inline]
     pub fn notify_in(&mut self, db: usize, class: u32, event: &str, key: &[u8]) {
         if self.srv.config.notify_flags == 0 {
             return;

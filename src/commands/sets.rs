@@ -6,6 +6,11 @@
 //! array (it may repeat members). Every key of a multi-key command is
 //! type-checked before anything is computed, as Redis does. Members come out
 //! in the set's order: ascending for an intset, table order otherwise.
+//!
+//! Each write reports its keyspace events (`Ctx::notify`, see
+//! `server::notify`) right after its change, with Redis 7.0's names and
+//! order; a key emptied by the command reports `del` after the command's
+//! own event, and a command that changes nothing reports nothing.
 
 use crate::commands::table::key_at;
 use std::cell::RefCell;
@@ -21,6 +26,7 @@ use crate::keyspace::dict::EntryId;
 use crate::keyspace::set::{self, Member, Set};
 use crate::keyspace::value::Value;
 use crate::protocol::reply::ReplyBuf;
+use crate::server::notify;
 use crate::util::glob::glob_match;
 use crate::util::numbers::parse_i64;
 use crate::util::rng::Rng;
@@ -104,19 +110,31 @@ fn reply_set(out: &mut ReplyBuf, s: &Set) {
     }
 }
 
-/// Stores `result` at `dst` (replacing any value and its TTL), or deletes
-/// `dst` when the result is empty. Replies with the result's size.
-fn store_result(ctx: &mut Ctx, dst: &[u8], result: Set) {
+/// Stores `result` at `dst` (replacing any value and its TTL), reporting
+/// `event`, or deletes `dst` when the result is empty (reporting `del` if
+/// it existed). Replies with the result's size.
+fn store_result(ctx: &mut Ctx, dst: &[u8], result: Set, event: &str) {
     let now = ctx.now;
     let n = result.len();
     let db = ctx.db();
     if n > 0 {
         db.set(dst, Value::Set(Box::new(result)), false, now);
         ctx.dirty += 1;
+        ctx.notify(notify::SET, event, dst);
     } else if db.delete(dst, now) {
         ctx.dirty += 1;
+        ctx.notify(notify::GENERIC, "del", dst);
     }
     ctx.out.int(n as i64);
+}
+
+/// Reports a change `event` on the set at `key`, then its deletion when
+/// the change `emptied` it (Redis's order).
+fn notify_change(ctx: &mut Ctx, event: &str, key: &[u8], emptied: bool) {
+    ctx.notify(notify::SET, event, key);
+    if emptied {
+        ctx.notify(notify::GENERIC, "del", key);
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -134,6 +152,9 @@ fn sadd(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let s = as_set_mut(db.value_mut(id))?;
     let added = s.add_many(|| args.iter_from(2), max);
     ctx.dirty += added as u64;
+    if added > 0 {
+        ctx.notify(notify::SET, "sadd", key);
+    }
     ctx.out.int(added as i64);
     Ok(())
 }
@@ -142,6 +163,7 @@ fn srem(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let now = ctx.now;
     let db = ctx.db();
     let mut removed = 0;
+    let mut emptied = false;
     if let Some(id) = find_set(db, args.get(1), now, false)? {
         let s = as_set_mut(db.value_mut(id))?;
         for m in args.iter_from(2) {
@@ -152,11 +174,15 @@ fn srem(ctx: &mut Ctx, args: &Args) -> CmdResult {
                 }
             }
         }
-        if s.is_empty() {
+        emptied = s.is_empty();
+        if emptied {
             db.remove_id(id);
         }
     }
     ctx.dirty += removed;
+    if removed > 0 {
+        notify_change(ctx, "srem", args.get(1), emptied);
+    }
     ctx.out.int(removed as i64);
     Ok(())
 }
@@ -185,9 +211,13 @@ fn smove(ctx: &mut Ctx, args: &Args) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     }
-    if s.is_empty() {
+    let emptied = s.is_empty();
+    if emptied {
         db.remove_id(src_id);
     }
+    // Reported before the destination is created (its `new` comes after).
+    notify_change(ctx, "srem", src, emptied);
+    let db = ctx.db();
     let dst_id = match dst_id {
         Some(d) => d,
         None => db.add(dst, Value::Set(Box::default()), now),
@@ -195,6 +225,9 @@ fn smove(ctx: &mut Ctx, args: &Args) -> CmdResult {
     // As Redis: one change for the removal, one more if the member was new.
     let added = as_set_mut(db.value_mut(dst_id))?.add(member, max);
     ctx.dirty += 1 + u64::from(added);
+    if added {
+        ctx.notify(notify::SET, "sadd", dst);
+    }
     ctx.out.int(1);
     Ok(())
 }
@@ -268,10 +301,12 @@ fn spop_one(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
         Some(p) => reply_member(out, p.as_member()),
         None => out.null(),
     }
-    if s.is_empty() {
+    let emptied = s.is_empty();
+    if emptied {
         db.remove_id(id);
     }
     ctx.dirty += 1;
+    notify_change(ctx, "spop", key, emptied);
     Ok(())
 }
 
@@ -304,11 +339,13 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
         }
         db.remove_id(id);
         ctx.dirty += n as u64;
+        notify_change(ctx, "spop", args.get(1), true);
         return Ok(());
     }
     out.set(count);
     with_rng(|r| s.pop_many(count, max, r, |m| reply_member(out, m)));
     ctx.dirty += count as u64;
+    notify_change(ctx, "spop", args.get(1), false);
     Ok(())
 }
 
@@ -447,7 +484,7 @@ fn sinterstore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if let Some(mut sets) = inter_sets(db, &ids) {
         set::intersect(&mut sets, 0, |m| result.add(m));
     }
-    store_result(ctx, args.get(1), result.finish(max));
+    store_result(ctx, args.get(1), result.finish(max), "sinterstore");
     Ok(())
 }
 
@@ -488,13 +525,13 @@ fn sdiff(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn sunionstore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let result = union_or_diff(ctx, args.iter_from(2), Op::Union)?;
-    store_result(ctx, args.get(1), result);
+    store_result(ctx, args.get(1), result, "sunionstore");
     Ok(())
 }
 
 fn sdiffstore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let result = union_or_diff(ctx, args.iter_from(2), Op::Diff)?;
-    store_result(ctx, args.get(1), result);
+    store_result(ctx, args.get(1), result, "sdiffstore");
     Ok(())
 }
 

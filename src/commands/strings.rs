@@ -14,6 +14,11 @@
 //! Hot paths (GET, SET, INCR, MSET) allocate nothing beyond the stored value:
 //! GET writes the reply straight from the stored bytes (or the digits of an int),
 //! INCR replaces an int in place.
+//!
+//! Each write reports its keyspace events (`Ctx::notify`, see
+//! `server::notify`) right after its change, with Redis 7.0's names and
+//! order; a key emptied by the command reports `del` after the command's
+//! own event, and a command that changes nothing reports nothing.
 
 use super::table::{
     Acl, Arg, ArgFlags, ArgType, Args, CommandSpec, DocFlags, Flags, Group, KeyFlags, Keys, ARG,
@@ -24,9 +29,9 @@ use crate::error::{
     err, invalid_expire, CmdError, CmdResult, NAN_OR_INF, NOT_FLOAT, NOT_INTEGER, OFFSET_RANGE,
     OVERFLOW, STRING_TOO_LONG, SYNTAX, WRONGTYPE,
 };
-use crate::keyspace::db::Db;
 use crate::keyspace::value::{IntBuf, Value};
 use crate::protocol::reply::ReplyBuf;
+use crate::server::notify;
 use crate::util::numbers::{parse_i64, parse_long_double, LongDouble, LongDoubleValue};
 
 // ---------------------------------------------------------------------------
@@ -340,6 +345,10 @@ fn set_generic(
         db.set_expire(id, w);
     }
     ctx.dirty += 1;
+    ctx.notify(notify::STRING, "set", key);
+    if when.is_some() {
+        ctx.notify(notify::GENERIC, "expire", key);
+    }
     Ok(true)
 }
 
@@ -432,6 +441,7 @@ fn getdel(ctx: &mut Ctx, args: &Args) -> CmdResult {
     reply_value(out, db.value(id))?;
     db.remove_id(id);
     ctx.dirty += 1;
+    ctx.notify(notify::GENERIC, "del", args.get(1));
     Ok(())
 }
 
@@ -452,15 +462,20 @@ fn getex(ctx: &mut Ctx, args: &Args) -> CmdResult {
         None => None,
     };
     reply_value(out, db.value(id))?;
+    let key = args.get(1);
     if let Some(w) = when {
-        if w <= now {
+        let event = if w <= now {
             db.remove_id(id);
+            "del"
         } else {
             db.set_expire(id, w);
-        }
+            "expire"
+        };
         ctx.dirty += 1;
+        ctx.notify(notify::GENERIC, event, key);
     } else if o.persist && db.persist(id) {
         ctx.dirty += 1;
+        ctx.notify(notify::GENERIC, "persist", key);
     }
     Ok(())
 }
@@ -493,17 +508,20 @@ fn check_pairs(args: &Args) -> CmdResult {
     Ok(())
 }
 
-fn mset_pairs(db: &mut Db, args: &Args, now: i64) {
+/// Sets every pair, each reporting its `set` event before the next is set
+/// (so a `new` event of the next key comes after it, as in Redis).
+fn mset_pairs(ctx: &mut Ctx, args: &Args) {
+    let now = ctx.now;
     let mut it = args.iter_from(1);
     while let (Some(k), Some(v)) = (it.next(), it.next()) {
-        db.set(k, Value::string(v), false, now);
+        ctx.db().set(k, Value::string(v), false, now);
+        ctx.notify(notify::STRING, "set", k);
     }
 }
 
 fn mset(ctx: &mut Ctx, args: &Args) -> CmdResult {
     check_pairs(args)?;
-    let now = ctx.now;
-    mset_pairs(ctx.db(), args, now);
+    mset_pairs(ctx, args);
     ctx.dirty += (args.len() / 2) as u64;
     ctx.out.ok();
     Ok(())
@@ -517,7 +535,7 @@ fn msetnx(ctx: &mut Ctx, args: &Args) -> CmdResult {
         .step_by(2)
         .any(|i| db.lookup(args.get(i), now).is_some());
     if !any {
-        mset_pairs(db, args, now);
+        mset_pairs(ctx, args);
         ctx.dirty += (args.len() / 2) as u64;
     }
     ctx.out.int(i64::from(!any));
@@ -546,6 +564,7 @@ fn append(ctx: &mut Ctx, args: &Args) -> CmdResult {
         }
     };
     ctx.dirty += 1;
+    ctx.notify(notify::STRING, "append", key);
     ctx.out.int(len as i64);
     Ok(())
 }
@@ -614,6 +633,7 @@ fn setrange(ctx: &mut Ctx, args: &Args) -> CmdResult {
         }
     };
     ctx.dirty += 1;
+    ctx.notify(notify::STRING, "setrange", key);
     ctx.out.int(len as i64);
     Ok(())
 }
@@ -641,6 +661,7 @@ fn incr_by(ctx: &mut Ctx, key: &[u8], delta: i64) -> CmdResult {
         }
     };
     ctx.dirty += 1;
+    ctx.notify(notify::STRING, "incrby", key);
     ctx.out.int(n);
     Ok(())
 }
@@ -696,6 +717,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: &Args) -> CmdResult {
         }
     }
     ctx.dirty += 1;
+    ctx.notify(notify::STRING, "incrbyfloat", key);
     ctx.out.bulk(&text);
     Ok(())
 }

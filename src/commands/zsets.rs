@@ -14,6 +14,11 @@
 //! in RESP2 and [member, score] pairs in RESP3; scores are doubles (`%.17g`
 //! text in RESP2). ZPOPMIN without a count is flat in both protocols, ZMPOP
 //! nests its pairs in both.
+//!
+//! Each write reports its keyspace events (`Ctx::notify`, see
+//! `server::notify`) right after its change, with Redis 7.0's names and
+//! order; a key emptied by the command reports `del` after the command's
+//! own event, and a command that changes nothing reports nothing.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -30,6 +35,7 @@ use crate::keyspace::value::Value;
 use crate::keyspace::zset::{Limits, Upsert, Zset};
 use crate::protocol::reply::ReplyBuf;
 use crate::server::blocking::{parse_timeout, BlockKind};
+use crate::server::notify;
 use crate::util::glob::glob_match;
 use crate::util::numbers::{fmt_double, parse_f64, parse_i64};
 use crate::util::rng::Rng;
@@ -94,10 +100,31 @@ fn write_zset(db: &mut Db, key: &[u8], now: i64) -> Result<Option<EntryId>, CmdE
     }
 }
 
-/// Deletes the key `id` if its sorted set is now empty.
-fn delete_if_empty(db: &mut Db, id: EntryId) {
-    if matches!(db.value(id), Value::Zset(z) if z.is_empty()) {
+/// Deletes the key `id` if its sorted set is now empty; returns whether it
+/// did.
+fn delete_if_empty(db: &mut Db, id: EntryId) -> bool {
+    let empty = matches!(db.value(id), Value::Zset(z) if z.is_empty());
+    if empty {
         db.remove_id(id);
+    }
+    empty
+}
+
+/// Reports a change `event` on the sorted set at `key`, then its deletion
+/// when the change `emptied` it (Redis's order).
+fn notify_change(ctx: &mut Ctx, event: &str, key: &[u8], emptied: bool) {
+    ctx.notify(notify::ZSET, event, key);
+    if emptied {
+        ctx.notify(notify::GENERIC, "del", key);
+    }
+}
+
+/// The keyspace event of a pop from the low (`max` false) or high end.
+fn pop_event(max: bool) -> &'static str {
+    if max {
+        "zpopmax"
+    } else {
+        "zpopmin"
     }
 }
 
@@ -280,17 +307,20 @@ fn reply_ranks(out: &mut ReplyBuf, z: &Zset, span: (usize, usize), rev: bool, wi
     });
 }
 
-/// Replaces `dst` with `z` (deleted when `z` is empty); the reply is the
-/// caller's.
-fn store(ctx: &mut Ctx, dst: &[u8], z: Zset) {
+/// Replaces `dst` with `z` (and no TTL), reporting `event`, or deletes
+/// `dst` when `z` is empty (reporting `del` if it existed); the reply is the
+/// caller's. An existing `dst` is overwritten in place, so, as in Redis, it
+/// reports no `new` event.
+fn store(ctx: &mut Ctx, dst: &[u8], z: Zset, event: &str) {
     let now = ctx.now;
     let db = ctx.db();
-    let existed = db.delete(dst, now);
     if !z.is_empty() {
-        db.add(dst, Value::Zset(Box::new(z)), now);
+        db.set(dst, Value::Zset(Box::new(z)), false, now);
         ctx.dirty += 1;
-    } else if existed {
+        ctx.notify(notify::ZSET, event, dst);
+    } else if db.delete(dst, now) {
         ctx.dirty += 1;
+        ctx.notify(notify::GENERIC, "del", dst);
     }
 }
 
@@ -423,6 +453,10 @@ fn zadd_generic(ctx: &mut Ctx, key: &[u8], pairs: &[(f64, &[u8])], f: AddFlags) 
         out.int(o.added as i64);
     }
     ctx.dirty += (o.added + o.updated) as u64;
+    if o.added + o.updated > 0 {
+        let event = if f.incr { "zincr" } else { "zadd" };
+        ctx.notify(notify::ZSET, event, key);
+    }
     Ok(())
 }
 
@@ -452,14 +486,23 @@ fn zrem(ctx: &mut Ctx, args: &Args) -> CmdResult {
             }
         }
     }
-    delete_if_empty(db, id);
+    let emptied = delete_if_empty(db, id);
     out.int(n);
     ctx.dirty += n as u64;
+    if n > 0 {
+        notify_change(ctx, "zrem", args.get(1), emptied);
+    }
     Ok(())
 }
 
 /// ZREMRANGEBYRANK/SCORE/LEX: the range is parsed first, then the key.
-fn zremrange(ctx: &mut Ctx, args: &Args, span: impl Fn(&Zset) -> (usize, usize)) -> CmdResult {
+/// `event` is the command's keyspace event.
+fn zremrange(
+    ctx: &mut Ctx,
+    args: &Args,
+    event: &str,
+    span: impl Fn(&Zset) -> (usize, usize),
+) -> CmdResult {
     let now = ctx.now;
     let (db, out) = ctx.db_out();
     let Some(id) = write_zset(db, args.get(1), now)? else {
@@ -469,25 +512,30 @@ fn zremrange(ctx: &mut Ctx, args: &Args, span: impl Fn(&Zset) -> (usize, usize))
     let z = as_zset_mut(db.value_mut(id));
     let (s, e) = span(z);
     let n = z.remove_range(s, e);
-    delete_if_empty(db, id);
+    let emptied = delete_if_empty(db, id);
     out.int(n as i64);
     ctx.dirty += n as u64;
+    if n > 0 {
+        notify_change(ctx, event, args.get(1), emptied);
+    }
     Ok(())
 }
 
 fn zremrangebyrank(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let (start, stop) = (int_arg(args.get(2))?, int_arg(args.get(3))?);
-    zremrange(ctx, args, |z| rank_span(z.len(), start, stop))
+    zremrange(ctx, args, "zremrangebyrank", |z| {
+        rank_span(z.len(), start, stop)
+    })
 }
 
 fn zremrangebyscore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let r = parse_score_range(args.get(2), args.get(3))?;
-    zremrange(ctx, args, |z| score_span(z, &r))
+    zremrange(ctx, args, "zremrangebyscore", |z| score_span(z, &r))
 }
 
 fn zremrangebylex(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let r = parse_lex_range(args.get(2), args.get(3))?;
-    zremrange(ctx, args, |z| lex_span(z, &r))
+    zremrange(ctx, args, "zremrangebylex", |z| lex_span(z, &r))
 }
 
 // ---------------------------------------------------------------------------
@@ -779,7 +827,7 @@ fn zrangestore(ctx: &mut Ctx, args: &Args) -> CmdResult {
         });
     }
     let n = result.len();
-    store(ctx, args.get(1), result);
+    store(ctx, args.get(1), result, "zrangestore");
     ctx.out.int(n as i64);
     Ok(())
 }
@@ -791,7 +839,8 @@ fn zrangestore(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// Pops up to `count` members from the low (`max` false) or high end of the
 /// sorted set under `id`, replying as it goes: `header(out, n)` once, then
 /// `each(out, member, score)` straight from the set before each removal (no
-/// copy). Deletes the key once empty; returns how many were popped.
+/// copy). Deletes the key once empty; returns how many were popped and
+/// whether the key was deleted.
 fn pop_reply(
     db: &mut Db,
     out: &mut ReplyBuf,
@@ -799,7 +848,7 @@ fn pop_reply(
     (max, count): (bool, usize),
     header: impl FnOnce(&mut ReplyBuf, usize),
     mut each: impl FnMut(&mut ReplyBuf, &[u8], f64),
-) -> usize {
+) -> (usize, bool) {
     let z = as_zset_mut(db.value_mut(id));
     let n = count.min(z.len());
     header(out, n);
@@ -809,8 +858,7 @@ fn pop_reply(
         each(out, m, s);
         z.remove_range(r, r + 1);
     }
-    delete_if_empty(db, id);
-    n
+    (n, delete_if_empty(db, id))
 }
 
 /// A member and its score as two flat elements (ZPOPMIN without a count,
@@ -844,7 +892,7 @@ fn zpop_generic(ctx: &mut Ctx, args: &Args, max: bool) -> CmdResult {
         out.array(0);
         return Ok(());
     };
-    let n = match count {
+    let (n, emptied) = match count {
         None => pop_reply(db, out, id, (max, 1), |o, n| o.array(2 * n), emit_flat),
         Some(c) => pop_reply(
             db,
@@ -856,6 +904,9 @@ fn zpop_generic(ctx: &mut Ctx, args: &Args, max: bool) -> CmdResult {
         ),
     };
     ctx.dirty += n as u64;
+    if n > 0 {
+        notify_change(ctx, pop_event(max), args.get(1), emptied);
+    }
     Ok(())
 }
 
@@ -881,8 +932,9 @@ fn bzpop_generic(ctx: &mut Ctx, args: &Args, max: bool) -> CmdResult {
             o.array(3);
             o.bulk(k);
         };
-        let n = pop_reply(db, out, id, (max, 1), header, emit_flat);
+        let (n, emptied) = pop_reply(db, out, id, (max, 1), header, emit_flat);
         ctx.dirty += n as u64;
+        notify_change(ctx, pop_event(max), k, emptied);
         return Ok(());
     }
     if !ctx.can_block() {
@@ -952,8 +1004,9 @@ fn mpop_from(ctx: &mut Ctx, keys: &[&[u8]], max: bool, count: usize) -> Result<b
             o.bulk(k);
             o.array(n);
         };
-        let n = pop_reply(db, out, id, (max, count), header, emit_nested);
+        let (n, emptied) = pop_reply(db, out, id, (max, count), header, emit_nested);
         ctx.dirty += n as u64;
+        notify_change(ctx, pop_event(max), k, emptied);
         return Ok(true);
     }
     Ok(false)
@@ -1113,6 +1166,17 @@ enum SetOp {
     Union,
     Inter,
     Diff,
+}
+
+impl SetOp {
+    /// The keyspace event of the STORE form.
+    fn store_event(self) -> &'static str {
+        match self {
+            SetOp::Union => "zunionstore",
+            SetOp::Inter => "zinterstore",
+            SetOp::Diff => "zdiffstore",
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -1376,7 +1440,7 @@ fn set_op_store(ctx: &mut Ctx, args: &Args, op: SetOp) -> CmdResult {
         z.push_sorted(m, *s);
     }
     let n = z.len();
-    store(ctx, args.get(1), z);
+    store(ctx, args.get(1), z, op.store_event());
     ctx.out.int(n as i64);
     Ok(())
 }
