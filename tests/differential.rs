@@ -667,6 +667,7 @@ const RULES: Rules = Rules {
     equivalent: |args, expected, got| equivalent(&upper_name(args), expected, got),
     expectation: |args, expected| expectation(&upper_name(args), expected),
     reset: &[],
+    events: false,
 };
 
 // ---------------------------------------------------------------------------

@@ -1208,6 +1208,7 @@ const RULES: Rules = Rules {
     equivalent,
     expectation,
     reset: RESET,
+    events: true,
 };
 
 // ---------------------------------------------------------------------------

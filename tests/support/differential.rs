@@ -178,6 +178,52 @@ pub struct Rules {
     /// the start of every replay, e.g. `CONFIG SET` back to the defaults; a
     /// repro that changes settings ends with them.
     pub reset: &'static [&'static [&'static str]],
+    /// Compare the keyspace events of every command too: each replay sets
+    /// `notify-keyspace-events` to `EVENTS_FLAGS` and subscribes an observer
+    /// connection per server to `EVENTS_PATTERN`; after each command, a PING
+    /// on the observers collects what it published (a mismatch shows as a
+    /// step named `#events:<command>`).
+    pub events: bool,
+}
+
+/// The keyspace events compared when `Rules::events` is set: key-event
+/// channels (`__keyevent@<db>__:<event>`, the key as the message), all classes.
+pub const EVENTS_FLAGS: &str = "EA";
+pub const EVENTS_PATTERN: &str = "__keyevent@*";
+
+/// A connection subscribed to the keyspace events of one server.
+struct Observer(Conn);
+
+impl Observer {
+    fn open(server: &Server) -> Result<Observer, String> {
+        let mut c = Pair::connect(server)?;
+        let r = ask(
+            &mut c,
+            &[b"PSUBSCRIBE".to_vec(), EVENTS_PATTERN.as_bytes().to_vec()],
+        )?;
+        match r {
+            Reply::Array(_) | Reply::Push(_) => Ok(Observer(c)),
+            r => Err(format!("PSUBSCRIBE replied {r}")),
+        }
+    }
+
+    /// The events published since the last call: a PING's reply comes after
+    /// every message the server queued before it.
+    fn drain(&mut self) -> Result<Vec<Reply>, String> {
+        let pong = Reply::Array(vec![Reply::bulk("pong"), Reply::bulk("")]);
+        let mut r = ask(&mut self.0, &[b"PING".to_vec()])?;
+        let mut events = Vec::new();
+        while r != pong {
+            events.push(r);
+            r = self.0.read_reply().map_err(|e| format!("read: {e}"))?;
+        }
+        Ok(events)
+    }
+}
+
+/// The name of the pseudo-step holding the events of command `name`.
+fn events_step_name(name: &str) -> Vec<u8> {
+    format!("#events:{name}").into_bytes()
 }
 
 pub fn upper_name(args: &[Vec<u8>]) -> String {
@@ -458,6 +504,30 @@ impl Pair {
                 return fail(steps, 0);
             }
         }
+        let mut observers = None;
+        if rules.events {
+            let flags = ["CONFIG", "SET", "notify-keyspace-events", EVENTS_FLAGS];
+            let args = flags.iter().map(|a| a.as_bytes().to_vec()).collect();
+            if !exchange(&mut steps, args, true, Check::Rules) {
+                return fail(steps, 0);
+            }
+            let oracle_events =
+                Observer::open(&self.oracle).unwrap_or_else(|e| panic!("redis-server: {e}"));
+            match Observer::open(&self.test) {
+                Ok(o) => observers = Some((oracle_events, o)),
+                Err(e) => {
+                    steps.push(Step {
+                        args: vec![b"PSUBSCRIBE".to_vec(), EVENTS_PATTERN.into()],
+                        expected: Reply::status("(subscribed)"),
+                        got: Reply::Error(format!("<{e}>")),
+                        same: false,
+                        check: Check::Strict,
+                        setup: true,
+                    });
+                    return fail(steps, 0);
+                }
+            }
+        }
         if resp3
             && !exchange(
                 &mut steps,
@@ -483,8 +553,33 @@ impl Pair {
             let Some(check) = check else {
                 continue;
             };
-            if !exchange(&mut steps, resolve(&cmd.args), false, check) {
+            let args = resolve(&cmd.args);
+            let name = upper_name(&args);
+            if !exchange(&mut steps, args, false, check) {
                 return fail(steps, i + 1);
+            }
+            if let Some((oracle_events, test_events)) = observers.as_mut() {
+                let expected = oracle_events
+                    .drain()
+                    .unwrap_or_else(|e| panic!("redis-server events: {e}"));
+                let got = test_events
+                    .drain()
+                    .unwrap_or_else(|e| vec![Reply::Error(format!("<{e}>"))]);
+                if expected.is_empty() && got.is_empty() {
+                    continue;
+                }
+                let same = expected == got;
+                steps.push(Step {
+                    args: vec![events_step_name(&name)],
+                    expected: Reply::Array(expected),
+                    got: Reply::Array(got),
+                    same,
+                    check: Check::Strict,
+                    setup: false,
+                });
+                if !same {
+                    return fail(steps, i + 1);
+                }
             }
         }
         Outcome {
@@ -578,7 +673,16 @@ pub fn print_repro(
         if resp3 { 3 } else { 2 }
     );
     println!("# expectations are redis-server's replies; absolute times were computed from the run's clock");
+    if pair.rules.events {
+        println!("# resp2-only: the connection sub reads keyspace events");
+        println!("> CONFIG SET notify-keyspace-events {EVENTS_FLAGS}\n+OK");
+        println!("sub> PSUBSCRIBE {EVENTS_PATTERN}\n[\"psubscribe\",\"{EVENTS_PATTERN}\",:1]");
+    }
     for s in out.steps.iter().filter(|s| !s.setup) {
+        if s.args.first().is_some_and(|a| a.starts_with(b"#events:")) {
+            print_events(pair, s);
+            continue;
+        }
         println!("> {}", show_command(&s.args));
         match s.check {
             Check::Rules => println!("{}", (pair.rules.expectation)(&s.args, &s.expected)),
@@ -592,6 +696,9 @@ pub fn print_repro(
                 render(&s.got, false)
             );
         }
+    }
+    if pair.rules.events {
+        println!("> CONFIG SET notify-keyspace-events \"\"\n+OK");
     }
     let changes_config = out
         .steps
@@ -619,6 +726,22 @@ pub fn print_repro(
 fn same_failure(out: &Outcome, name: &str) -> Option<usize> {
     let last = out.steps.last()?;
     out.failed_after.filter(|_| upper_name(&last.args) == name)
+}
+
+/// Prints the keyspace events of a command as reads on the connection `sub`.
+fn print_events(pair: &Pair, s: &Step) {
+    if let Reply::Array(events) = &s.expected {
+        for e in events {
+            println!("sub<\n{}", render(e, false));
+        }
+    }
+    if !s.same {
+        println!(
+            "# ^ MISMATCH: the events of {} were {}",
+            pair.test_name,
+            render(&s.got, false)
+        );
+    }
 }
 
 /// Reports a mismatching run: shrinks it, prints a repro, and panics.
