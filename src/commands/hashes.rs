@@ -381,7 +381,8 @@ fn hrandfield(ctx: &mut Ctx, args: &Args) -> CmdResult {
         4 if args.is(3, "withvalues") => true,
         _ => return err(SYNTAX),
     };
-    if with_values && count < -(i64::MAX / 2) {
+    // With WITHVALUES the count must fit twice in a long, either sign.
+    if with_values && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
         return err(OUT_OF_RANGE);
     }
     if count < 0 && count.unsigned_abs() > MAX_REPEATED_PICKS {

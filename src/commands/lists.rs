@@ -495,6 +495,9 @@ fn ltrim(ctx: &mut Ctx, args: &Args) -> CmdResult {
         }
         let removed = before - l.len();
         let emptied = remove_if_empty(db, id);
+        // The key counts as modified (WATCH, client caches) even when
+        // nothing was trimmed, as Redis signals it.
+        db.signal_modified(args.get(1));
         ctx.dirty += removed as u64;
         // Reported even when nothing was trimmed, as Redis does.
         notify_change(ctx, "ltrim", args.get(1), emptied);

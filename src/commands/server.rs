@@ -1261,7 +1261,14 @@ fn debug(ctx: &mut Ctx, args: &Args) -> CmdResult {
             ctx.out.array(n - 2);
             for key in args.iter_from(2) {
                 let d = match db.find(key, now) {
-                    Some(id) => value_digest(db.value(id)),
+                    Some(id) => {
+                        let mut d = value_digest(db.value(id));
+                        // A TTL shows in the value's digest too, as Redis.
+                        if db.expire_of(id).is_some() {
+                            xor_digest(&mut d, b"!!expire!!");
+                        }
+                        d
+                    }
                     None => [0; 20],
                 };
                 ctx.out.status(&sha1::hex(&d));

@@ -338,6 +338,8 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
             reply_set(out, s);
         }
         db.remove_id(id);
+        // Redis reads the set again (a keyspace hit) to build that reply.
+        db.hits += 1;
         ctx.dirty += n as u64;
         notify_change(ctx, "spop", args.get(1), true);
         return Ok(());

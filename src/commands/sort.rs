@@ -114,9 +114,10 @@ fn lookup(db: &mut Db, pattern: &[u8], elem: &[u8], now: i64) -> Option<Vec<u8>>
     }
 }
 
-/// The number strtod reads from the whole of `s` (the empty string is 0),
-/// or None where SORT refuses it.
+/// The number strtod reads from the whole of `s` as a C string (up to its
+/// first NUL; the empty string is 0), or None where SORT refuses it.
 fn sort_number(s: &[u8]) -> Option<f64> {
+    let s = &s[..s.iter().position(|&c| c == 0).unwrap_or(s.len())];
     if s.is_empty() {
         return Some(0.0);
     }

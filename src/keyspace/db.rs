@@ -357,6 +357,15 @@ impl Db {
         }
     }
 
+    /// Counts a key as modified even if the command changes nothing (Redis
+    /// signals LTRIM's key whatever it trims): WATCH and client-side
+    /// caching see a write.
+    pub fn signal_modified(&mut self, key: &[u8]) {
+        if self.record_all_writes || self.watchers.contains_key(key) {
+            self.touched.push((SmallBytes::from_slice(key), true));
+        }
+    }
+
     /// Records every write (for client-side caching), or only writes to
     /// watched keys.
     pub fn set_record_all_writes(&mut self, on: bool) {

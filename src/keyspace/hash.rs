@@ -314,13 +314,23 @@ impl Hash {
         match self.enc_mut() {
             EncMut::Listpack(lp) => {
                 // One scan: replace the value in place, or append the pair.
-                let Some(pairs) = lp.set(field, value) else {
-                    return false;
+                // Either way a hash over the entry limit (lowered since it
+                // was built) converts, as Redis checks after every write.
+                let added = lp.set(field, value);
+                let over = match added {
+                    Some(pairs) => pairs > lim.max_entries,
+                    // A replacement: the count is as before, so only a
+                    // lowered limit can be passed; a pair takes at least 2
+                    // bytes, which spares the walk for most hashes.
+                    None => {
+                        lp.byte_len() >= 2 * (lim.max_entries + 1)
+                            && lp.pairs_len() > lim.max_entries
+                    }
                 };
-                if pairs > lim.max_entries {
+                if over {
                     self.convert();
                 }
-                true
+                added.is_some()
             }
             EncMut::Table(d) => match d.get_mut(field) {
                 Some(v) => {

@@ -517,10 +517,22 @@ pub fn union(sets: &[Option<&Set>], max_ints: usize) -> Set {
 }
 
 /// The members of the first set found in none of the others, as a new set.
+///
+/// The encoding follows Redis's choice of method: when the first set is
+/// large next to the others (Redis's work estimate), Redis copies it whole
+/// and then removes the others' members, so the result is a hash table if
+/// the copy was one (a non-integer member, or more than `max_ints`), even
+/// when what made it so was removed afterwards.
 pub fn diff(sets: &[Option<&Set>], max_ints: usize) -> Set {
     let mut out = Builder::default();
     let Some(Some(first)) = sets.first() else {
         return Set::new();
+    };
+    let present: Vec<&Set> = sets.iter().flatten().copied().collect();
+    let copy_first = {
+        let one = (first.len() * present.len()) / 2;
+        let two: usize = present.iter().map(|s| s.len()).sum();
+        one > two
     };
     let others: Vec<&Set> = sets[1..].iter().flatten().copied().collect();
     for m in first.iter() {
@@ -528,7 +540,12 @@ pub fn diff(sets: &[Option<&Set>], max_ints: usize) -> Set {
             out.add(m);
         }
     }
-    out.finish(max_ints)
+    let mut s = out.finish(max_ints);
+    let copy_was_table = first.len() > max_ints || first.iter().any(|m| m.as_int().is_none());
+    if copy_first && copy_was_table && !s.is_empty() {
+        s.convert_to_table();
+    }
+    s
 }
 
 #[cfg(test)]
