@@ -16,6 +16,8 @@
 #     strings-pipe  N x SET key:i value:i  streamed through redis-cli --pipe
 #     hashes        N hashes of 10 short fields (listpack encoding)
 #     intsets       N/10 sets of 100 integers (intset encoding)
+#     zsets         N/1000 sorted sets of 1,000 members (skiplist encoding)
+#     bigzset       one sorted set of N members
 #   New datasets are one function each (see "datasets" below).
 #
 # How to read the output (stdout; progress goes to stderr)
@@ -53,6 +55,8 @@ Options:
                        strings-pipe  KEYS x SET key:i value:i via redis-cli --pipe
                        hashes        KEYS hashes of 10 short fields (HSET)
                        intsets       KEYS/10 sets of 100 integers (SADD)
+                       zsets         KEYS/1000 sorted sets of 1,000 members (ZADD)
+                       bigzset       one sorted set of KEYS members (ZADD)
   --settle SEC       max seconds to wait for RSS to stop changing (default 10)
   --timeout SEC      limit for loading one dataset into one server (default 600)
   --csv FILE         also write the rows to FILE as CSV
@@ -152,6 +156,39 @@ dataset_intsets() {
     local replies want=$(($2 / 10))
     replies=$(pipe_load "$1" "$LOAD_TIMEOUT" gen_intsets "$2")
     ((replies == want)) || die "intsets: expected $want replies, got $replies"
+}
+
+# gen_zsets N: RESP for N/1000 sorted sets zset:i of 1,000 members
+# (m:<j>, score j*1.5), sent as ZADDs of 100 pairs: -n 100000000 gives the
+# 100k x 1,000 case.
+gen_zsets() {
+    LC_ALL=C awk -v n="$1" "$AWK_RESP"'
+    BEGIN { for (i = 0; i < n / 1000; i++) for (c = 0; c < 10; c++) {
+        a[1] = "ZADD"; a[2] = sprintf("zset:%d", i); k = 2
+        for (j = c * 100; j < c * 100 + 100; j++) { a[++k] = sprintf("%.1f", j * 1.5); a[++k] = sprintf("m:%d", j) }
+        respv(k, a) } }'
+}
+
+dataset_zsets() {
+    local replies want=$(($2 / 100))
+    replies=$(pipe_load "$1" "$LOAD_TIMEOUT" gen_zsets "$2")
+    ((replies == want)) || die "zsets: expected $want replies, got $replies"
+}
+
+# gen_bigzset N: RESP for one sorted set bigzset of N members (member:<i>,
+# score i), as ZADDs of 1,000 pairs.
+gen_bigzset() {
+    LC_ALL=C awk -v n="$1" "$AWK_RESP"'
+    BEGIN { for (i = 0; i < n; i += 1000) {
+        a[1] = "ZADD"; a[2] = "bigzset"; k = 2
+        for (j = i; j < i + 1000 && j < n; j++) { a[++k] = sprintf("%d", j); a[++k] = sprintf("member:%d", j) }
+        respv(k, a) } }'
+}
+
+dataset_bigzset() {
+    local replies want=$((($2 + 999) / 1000))
+    replies=$(pipe_load "$1" "$LOAD_TIMEOUT" gen_bigzset "$2")
+    ((replies == want)) || die "bigzset: expected $want replies, got $replies"
 }
 
 IFS=',' read -r -a DSLIST <<<"$DATASETS"

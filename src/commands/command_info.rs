@@ -151,12 +151,7 @@ pub fn keys_of(spec: &CommandSpec, argv: &[&[u8]]) -> Result<FoundKeys, KeysErro
 /// `VARIABLE_FLAGS` take their flags from the command's `key_flags_fn`.
 pub fn keys_of_args(spec: &CommandSpec, args: &Args) -> Result<FoundKeys, KeysError> {
     let mut keys = if let Some(finder) = spec.key_finder {
-        let flags = spec
-            .key_specs_of()
-            .as_slice()
-            .first()
-            .map_or(KeyFlags::AUTO, |k| k.flags);
-        finder(args).into_iter().map(|i| (i, flags)).collect()
+        finder(args)
     } else {
         let argv: Vec<&[u8]> = args.iter_from(0).collect();
         keys_of(spec, &argv)?
@@ -973,7 +968,12 @@ mod tests {
     #[test]
     fn key_finder_sees_the_shifted_line() {
         let finder = CommandSpec {
-            key_finder: Some(|args| (1..args.len()).step_by(2).collect()),
+            key_finder: Some(|args| {
+                (1..args.len())
+                    .step_by(2)
+                    .map(|i| (i, KeyFlags::AUTO))
+                    .collect()
+            }),
             ..BASE
         };
         assert!(finder.movable_keys());

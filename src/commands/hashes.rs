@@ -420,26 +420,8 @@ fn hrandfield_one(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
 
 /// HSCAN's options after the cursor: COUNT (at least 1) and MATCH.
 fn parse_hscan_opts<'a>(args: &Args<'a>) -> Result<(usize, Option<&'a [u8]>), CmdError> {
-    let mut count = 10usize;
-    let mut pattern = None;
-    let mut i = 3;
-    while i < args.len() {
-        let has_value = i + 1 < args.len();
-        if args.is(i, "count") && has_value {
-            let n = parse_i64(args.get(i + 1)).ok_or(CmdError::from(NOT_INTEGER))?;
-            if n < 1 {
-                return err(SYNTAX);
-            }
-            count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if args.is(i, "match") && has_value {
-            let p = args.get(i + 1);
-            pattern = (p != b"*").then_some(p);
-        } else {
-            return err(SYNTAX);
-        }
-        i += 2;
-    }
-    Ok((count, pattern))
+    let o = super::keys::parse_scan_opts(args, 3, false)?;
+    Ok((o.count_usize(), o.pattern))
 }
 
 fn hscan(ctx: &mut Ctx, args: &Args) -> CmdResult {
@@ -552,25 +534,9 @@ const HRANDFIELD_ARGS: &[Arg] = &[
 ];
 const HSCAN_ARGS: &[Arg] = &[
     KEY,
-    Arg {
-        name: "cursor",
-        kind: ArgType::Integer,
-        ..ARG
-    },
-    Arg {
-        name: "pattern",
-        kind: ArgType::Pattern,
-        token: "MATCH",
-        flags: ArgFlags::OPTIONAL,
-        ..ARG
-    },
-    Arg {
-        name: "count",
-        kind: ArgType::Integer,
-        token: "COUNT",
-        flags: ArgFlags::OPTIONAL,
-        ..ARG
-    },
+    super::keys::SCAN_ARGS[0],
+    super::keys::SCAN_ARGS[1],
+    super::keys::SCAN_ARGS[2],
 ];
 
 const ALL_FIELDS: &str = "O(N) where N is the number of fields in the hash.";
@@ -781,30 +747,7 @@ mod tests {
             .iter()
             .find(|c| c.name == name)
             .expect("a hash command");
-        let mut buf = Vec::new();
-        let mut ranges = Vec::new();
-        for a in argv {
-            ranges.push((buf.len(), buf.len() + a.len()));
-            buf.extend_from_slice(a);
-        }
-        let args = Args::new(&buf, &ranges);
-        let mut clients = slab::Slab::new();
-        let mut out = ReplyBuf::new();
-        let mut ctx = Ctx {
-            srv,
-            clients: &mut clients,
-            cid: 0,
-            out: &mut out,
-            db: 0,
-            now: crate::server::unix_ms(),
-            dirty: 0,
-        };
-        let r = (spec.handler)(&mut ctx, &args);
-        let dirty = ctx.dirty;
-        if let Err(e) = r {
-            out.error_bytes(e.bytes());
-        }
-        (out.buf, dirty)
+        crate::commands::testing::run_handler(srv, spec.handler, argv)
     }
 
     fn server() -> ServerState {

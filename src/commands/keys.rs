@@ -15,8 +15,7 @@
 //! `parse_cursor` and `reply_scan` are public for the HSCAN/SSCAN/ZSCAN family.
 
 use super::table::{
-    Acl, Arg, ArgFlags, ArgType, Args, BeginSearch, CommandSpec, FindKeys, Flags, KeyFlags,
-    KeySpec, Keys, ARG, BASE,
+    key_at, Acl, Arg, ArgFlags, ArgType, Args, CommandSpec, Flags, KeyFlags, Keys, ARG, BASE,
 };
 use super::Ctx;
 use crate::error::{
@@ -311,13 +310,29 @@ fn keys(ctx: &mut Ctx, args: &Args) -> CmdResult {
 }
 
 /// SCAN's options.
-struct ScanOpts<'a> {
-    count: i64,
-    pattern: Option<&'a [u8]>,
-    type_name: Option<&'a [u8]>,
+/// The options of SCAN and of HSCAN, SSCAN, ZSCAN (which take no TYPE).
+pub struct ScanOpts<'a> {
+    /// COUNT, at least 1.
+    pub count: i64,
+    /// MATCH (None for `*`, which matches everything).
+    pub pattern: Option<&'a [u8]>,
+    pub type_name: Option<&'a [u8]>,
 }
 
-fn parse_scan_opts<'a>(args: &Args<'a>, from: usize) -> Result<ScanOpts<'a>, CmdError> {
+impl ScanOpts<'_> {
+    /// COUNT as a size.
+    pub fn count_usize(&self) -> usize {
+        usize::try_from(self.count).unwrap_or(usize::MAX)
+    }
+}
+
+/// Parses the scan options from argument `from` on; TYPE only if
+/// `allow_type` (SCAN), else it is a syntax error as in Redis.
+pub fn parse_scan_opts<'a>(
+    args: &Args<'a>,
+    from: usize,
+    allow_type: bool,
+) -> Result<ScanOpts<'a>, CmdError> {
     let mut o = ScanOpts {
         count: 10,
         pattern: None,
@@ -334,7 +349,7 @@ fn parse_scan_opts<'a>(args: &Args<'a>, from: usize) -> Result<ScanOpts<'a>, Cmd
         } else if args.is(i, "match") && has_value {
             let p = args.get(i + 1);
             o.pattern = (p != b"*").then_some(p);
-        } else if args.is(i, "type") && has_value {
+        } else if allow_type && args.is(i, "type") && has_value {
             o.type_name = Some(args.get(i + 1));
         } else {
             return err(SYNTAX);
@@ -380,7 +395,7 @@ fn scan_db(db: &mut Db, cursor: u64, o: &ScanOpts, now: i64) -> (u64, Vec<Vec<u8
 
 fn scan(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let cursor = parse_cursor(args.get(1)).ok_or(CmdError::from("ERR invalid cursor"))?;
-    let opts = parse_scan_opts(args, 2)?;
+    let opts = parse_scan_opts(args, 2, true)?;
     let now = ctx.now;
     let (db, out) = ctx.db_out();
     let (next, found) = scan_db(db, cursor, &opts, now);
@@ -643,20 +658,6 @@ const KF_RW_UPDATE: KeyFlags = KeyFlags::RW.or(KeyFlags::UPDATE);
 /// The key is removed.
 const KF_RM_DELETE: KeyFlags = KeyFlags::RM.or(KeyFlags::DELETE);
 
-/// A key spec for the single key at argument `index`.
-const fn key_at(index: i32, flags: KeyFlags) -> KeySpec {
-    KeySpec {
-        notes: "",
-        flags,
-        begin: BeginSearch::Index(index),
-        find: FindKeys::Range {
-            lastkey: 0,
-            keystep: 1,
-            limit: 0,
-        },
-    }
-}
-
 /// Commands run on every shard whose counts are summed (DEL, EXISTS...).
 const MULTI_SHARD_SUM: &[&str] = &["request_policy:multi_shard", "response_policy:agg_sum"];
 const NONDETERMINISTIC: &[&str] = &["nondeterministic_output"];
@@ -789,6 +790,30 @@ const OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
         summary: "Lists the OBJECT subcommands.",
         handler: object_help,
         ..BASE
+    },
+];
+
+/// The cursor, MATCH and COUNT arguments of SCAN, HSCAN, SSCAN and ZSCAN
+/// (COMMAND DOCS).
+pub const SCAN_ARGS: [Arg; 3] = [
+    Arg {
+        name: "cursor",
+        kind: ArgType::Integer,
+        ..ARG
+    },
+    Arg {
+        name: "pattern",
+        kind: ArgType::Pattern,
+        token: "MATCH",
+        flags: ArgFlags::OPTIONAL,
+        ..ARG
+    },
+    Arg {
+        name: "count",
+        kind: ArgType::Integer,
+        token: "COUNT",
+        flags: ArgFlags::OPTIONAL,
+        ..ARG
     },
 ];
 
@@ -1047,25 +1072,9 @@ pub const COMMANDS: &[CommandSpec] = &[
         complexity: "O(1) per call; O(N) for a full iteration over N keys.",
         history: &[("6.0.0", "Can filter the keys by the type of their value.")],
         arguments: &[
-            Arg {
-                name: "cursor",
-                kind: ArgType::Integer,
-                ..ARG
-            },
-            Arg {
-                name: "pattern",
-                kind: ArgType::Pattern,
-                token: "MATCH",
-                flags: ArgFlags::OPTIONAL,
-                ..ARG
-            },
-            Arg {
-                name: "count",
-                kind: ArgType::Integer,
-                token: "COUNT",
-                flags: ArgFlags::OPTIONAL,
-                ..ARG
-            },
+            SCAN_ARGS[0],
+            SCAN_ARGS[1],
+            SCAN_ARGS[2],
             Arg {
                 name: "type",
                 token: "TYPE",

@@ -23,6 +23,7 @@ use super::table::{
     KeyFlags, KeySpec, Keys, ARG, BASE,
 };
 use super::Ctx;
+use crate::commands::table::key_at;
 use crate::error::{
     err, wrong_arity, CmdError, CmdResult, NOT_INTEGER, NO_SUCH_KEY, SYNTAX, WRONGTYPE,
 };
@@ -735,20 +736,6 @@ const RW_INSERT: KeyFlags = KeyFlags::RW.or(KeyFlags::INSERT);
 const RW_ACCESS_DELETE: KeyFlags = KeyFlags::RW.or(KeyFlags::ACCESS).or(KeyFlags::DELETE);
 const RW_DELETE: KeyFlags = KeyFlags::RW.or(KeyFlags::DELETE);
 const RW_UPDATE: KeyFlags = KeyFlags::RW.or(KeyFlags::UPDATE);
-
-/// A key spec for the single key at argument `index`.
-const fn key_at(index: i32, flags: KeyFlags) -> KeySpec {
-    KeySpec {
-        notes: "",
-        flags,
-        begin: BeginSearch::Index(index),
-        find: FindKeys::Range {
-            lastkey: 0,
-            keystep: 1,
-            limit: 0,
-        },
-    }
-}
 
 /// LMOVE and RPOPLPUSH: the source is popped, the destination pushed to.
 const MOVE_KEY_SPECS: &[KeySpec] = &[key_at(1, RW_ACCESS_DELETE), key_at(2, RW_INSERT)];

@@ -20,6 +20,7 @@ pub mod pubsub;
 pub mod server;
 pub mod sets;
 pub mod slowlog;
+pub mod sort;
 pub mod strings;
 pub mod table;
 pub mod transactions;
@@ -149,6 +150,7 @@ const TABLES: &[&[CommandSpec]] = &[
     latency::COMMANDS,
     pubsub::COMMANDS,
     transactions::COMMANDS,
+    sort::COMMANDS,
 ];
 
 impl Registry {
@@ -409,4 +411,43 @@ fn count_error(ctx: &mut Ctx, e: &CmdError) {
     let stats = &mut ctx.srv.stats;
     stats.total_error_replies += 1;
     *stats.errors.entry(e.code().to_string()).or_insert(0) += 1;
+}
+
+/// Running a handler directly in unit tests, with no event loop: a fresh
+/// client slab, database 0, the current time.
+#[cfg(test)]
+pub mod testing {
+    use super::{Args, Ctx};
+    use crate::commands::table::Handler;
+    use crate::protocol::reply::ReplyBuf;
+    use crate::server::ServerState;
+
+    /// Runs `h` on `argv`; returns the reply bytes (an error reply included)
+    /// and the dirty count the command reported.
+    pub fn run_handler(srv: &mut ServerState, h: Handler, argv: &[&[u8]]) -> (Vec<u8>, u64) {
+        let mut buf = Vec::new();
+        let mut ranges = Vec::new();
+        for a in argv {
+            ranges.push((buf.len(), buf.len() + a.len()));
+            buf.extend_from_slice(a);
+        }
+        let args = Args::new(&buf, &ranges);
+        let mut clients = slab::Slab::new();
+        let mut out = ReplyBuf::new();
+        let mut ctx = Ctx {
+            srv,
+            clients: &mut clients,
+            cid: 0,
+            out: &mut out,
+            db: 0,
+            now: crate::server::unix_ms(),
+            dirty: 0,
+        };
+        let r = h(&mut ctx, &args);
+        let dirty = ctx.dirty;
+        if let Err(e) = r {
+            out.error_bytes(e.bytes());
+        }
+        (out.buf, dirty)
+    }
 }

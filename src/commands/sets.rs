@@ -7,6 +7,7 @@
 //! type-checked before anything is computed, as Redis does. Members come out
 //! in the set's order: ascending for an intset, table order otherwise.
 
+use crate::commands::table::key_at;
 use std::cell::RefCell;
 
 use super::table::{
@@ -501,37 +502,6 @@ fn sdiffstore(ctx: &mut Ctx, args: &Args) -> CmdResult {
 // SSCAN
 // ---------------------------------------------------------------------------
 
-/// SSCAN's options (as SCAN's, without TYPE).
-struct ScanOpts<'a> {
-    count: usize,
-    pattern: Option<&'a [u8]>,
-}
-
-fn parse_scan_opts<'a>(args: &Args<'a>, from: usize) -> Result<ScanOpts<'a>, CmdError> {
-    let mut o = ScanOpts {
-        count: 10,
-        pattern: None,
-    };
-    let mut i = from;
-    while i < args.len() {
-        let has_value = i + 1 < args.len();
-        if args.is(i, "count") && has_value {
-            let n = parse_i64(args.get(i + 1)).ok_or(CmdError::from(NOT_INTEGER))?;
-            if n < 1 {
-                return err(SYNTAX);
-            }
-            o.count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if args.is(i, "match") && has_value {
-            let p = args.get(i + 1);
-            o.pattern = (p != b"*").then_some(p);
-        } else {
-            return err(SYNTAX);
-        }
-        i += 2;
-    }
-    Ok(o)
-}
-
 fn sscan(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let cursor =
         super::keys::parse_cursor(args.get(2)).ok_or(CmdError::from("ERR invalid cursor"))?;
@@ -544,9 +514,9 @@ fn sscan(ctx: &mut Ctx, args: &Args) -> CmdResult {
         return Ok(());
     };
     let s = as_set(db.value(id))?;
-    let opts = parse_scan_opts(args, 3)?;
+    let opts = super::keys::parse_scan_opts(args, 3, false)?;
     let mut found: Vec<Member> = Vec::new();
-    let next = s.scan(cursor, opts.count, |m| {
+    let next = s.scan(cursor, opts.count_usize(), |m| {
         let keep = match opts.pattern {
             Some(p) => m.with_bytes(|b| glob_match(p, b, false)),
             None => true,
@@ -589,20 +559,6 @@ const RW_INSERT: KeyFlags = KeyFlags::RW.or(KeyFlags::INSERT);
 const RW_DELETE: KeyFlags = KeyFlags::RW.or(KeyFlags::DELETE);
 /// Members are removed and returned (SPOP, the source of SMOVE).
 const RW_ACCESS_DELETE: KeyFlags = KeyFlags::RW.or(KeyFlags::ACCESS).or(KeyFlags::DELETE);
-
-/// One key at `index`.
-const fn key_at(index: i32, flags: KeyFlags) -> KeySpec {
-    KeySpec {
-        notes: "",
-        flags,
-        begin: BeginSearch::Index(index),
-        find: FindKeys::Range {
-            lastkey: 0,
-            keystep: 1,
-            limit: 0,
-        },
-    }
-}
 
 /// The destination of a *STORE (with the given flags), then the sources.
 const fn store_specs(dst: KeyFlags) -> [KeySpec; 2] {
@@ -879,25 +835,9 @@ pub const COMMANDS: &[CommandSpec] = &[
         complexity: "O(1) per call; O(N) for a full iteration over N members.",
         arguments: &[
             KEY,
-            Arg {
-                name: "cursor",
-                kind: ArgType::Integer,
-                ..ARG
-            },
-            Arg {
-                name: "pattern",
-                kind: ArgType::Pattern,
-                token: "MATCH",
-                flags: ArgFlags::OPTIONAL,
-                ..ARG
-            },
-            Arg {
-                name: "count",
-                kind: ArgType::Integer,
-                token: "COUNT",
-                flags: ArgFlags::OPTIONAL,
-                ..ARG
-            },
+            super::keys::SCAN_ARGS[0],
+            super::keys::SCAN_ARGS[1],
+            super::keys::SCAN_ARGS[2],
         ],
         handler: sscan,
         ..SET_CMD

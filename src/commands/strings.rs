@@ -1512,30 +1512,7 @@ mod tests {
         h: super::super::table::Handler,
         argv: &[&[u8]],
     ) -> (Vec<u8>, u64) {
-        let mut buf = Vec::new();
-        let mut ranges = Vec::new();
-        for a in argv {
-            ranges.push((buf.len(), buf.len() + a.len()));
-            buf.extend_from_slice(a);
-        }
-        let args = Args::new(&buf, &ranges);
-        let mut clients = slab::Slab::new();
-        let mut out = ReplyBuf::new();
-        let mut ctx = Ctx {
-            srv,
-            clients: &mut clients,
-            cid: 0,
-            out: &mut out,
-            db: 0,
-            now: crate::server::unix_ms(),
-            dirty: 0,
-        };
-        let r = h(&mut ctx, &args);
-        let dirty = ctx.dirty;
-        if let Err(e) = r {
-            out.error_bytes(e.bytes());
-        }
-        (out.buf, dirty)
+        crate::commands::testing::run_handler(srv, h, argv)
     }
 
     fn encoding_of(srv: &mut crate::server::ServerState, key: &[u8]) -> &'static str {

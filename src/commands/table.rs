@@ -200,8 +200,9 @@ impl Keys {
     };
 }
 
-/// Finds key positions for commands whose keys cannot be told from the triple.
-pub type KeyFinder = fn(&Args) -> Vec<usize>;
+/// Finds key positions (with their flags) for commands whose keys cannot be
+/// told from the triple or the key specs (SORT: the STORE key can be anywhere).
+pub type KeyFinder = fn(&Args) -> Vec<(usize, KeyFlags)>;
 
 /// For key specs flagged `VARIABLE_FLAGS`: the flags the keys really get on
 /// this command line (e.g. SET only overwrites its key unless GET is given).
@@ -342,6 +343,21 @@ pub struct KeySpec {
     pub flags: KeyFlags,
     pub begin: BeginSearch,
     pub find: FindKeys,
+}
+
+/// A key spec for the single key at argument `index` (the common case of
+/// the per-type tables).
+pub const fn key_at(index: i32, flags: KeyFlags) -> KeySpec {
+    KeySpec {
+        notes: "",
+        flags,
+        begin: BeginSearch::Index(index),
+        find: FindKeys::Range {
+            lastkey: 0,
+            keystep: 1,
+            limit: 0,
+        },
+    }
 }
 
 /// COMMAND DOCS flags of a command.

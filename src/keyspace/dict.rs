@@ -20,7 +20,8 @@
 //!   relinks ids and never touches the arena layout. Tables are allocated zeroed
 //!   (`calloc`), so a large new table costs no up-front memset.
 //! - Each entry has 32 `meta` bits for the owner (expire flag, snapshot bit, LRU
-//!   clock); the table never reads them.
+//!   clock); the table never reads them, unless it is `tagged`: then they
+//!   hold part of the entry's hash, compared before the key is read.
 //!
 //! Lookups take `&self` and never rehash; they look in both tables while a
 //! resize is under way. `scan` is Redis's reverse-binary cursor: every entry
@@ -33,6 +34,13 @@
 use std::time::{Duration, Instant};
 
 use super::hasher::{hash_bytes, process_seed};
+
+/// The hash bits a tagged Dict keeps in an entry's meta (the high half: the
+/// low bits pick the bucket, so they tell nothing within a chain).
+#[inline]
+fn hash_tag(h: u64) -> u32 {
+    (h >> 32) as u32
+}
 
 /// Names an entry: its index in the arena. Stable while the entry lives; reused
 /// after removal. Never 0.
@@ -211,6 +219,8 @@ pub struct Dict<K, V> {
     /// While rehashing: buckets of `tables[0]` below this index are empty.
     rehash_idx: usize,
     seed: u64,
+    /// The meta bits hold 32 bits of each entry's hash (`Dict::tagged`).
+    tagged: bool,
 }
 
 impl<K, V> Default for Dict<K, V> {
@@ -233,7 +243,19 @@ impl<K, V> Dict<K, V> {
             used: [0, 0],
             rehash_idx: 0,
             seed,
+            tagged: false,
         }
+    }
+
+    /// An empty table whose owner leaves the meta bits to it: they hold the
+    /// high 32 bits of each entry's hash, and a lookup compares them before
+    /// it reads a key, so entries of other keys in a chain cost no visit to
+    /// their (often heap-allocated) key. For large hashes and sets, whose
+    /// members are often too long to be stored inline.
+    pub fn tagged() -> Self {
+        let mut d = Dict::new();
+        d.tagged = true;
+        d
     }
 
     /// Live entries.
@@ -260,7 +282,9 @@ impl<K, V> Dict<K, V> {
 
     /// Drops every entry and frees all memory (O(n)).
     pub fn clear(&mut self) {
+        let tagged = self.tagged;
         *self = Dict::with_seed(self.seed);
+        self.tagged = tagged;
     }
 
     /// The key of a live entry.
@@ -297,6 +321,7 @@ impl<K, V> Dict<K, V> {
     #[inline]
     pub fn set_meta(&mut self, id: EntryId, meta: u32) {
         debug_assert!(self.arena.is_live(id), "dead EntryId {id}");
+        debug_assert!(!self.tagged, "the meta bits of a tagged Dict are its own");
         self.arena.get_mut(id).meta = meta;
     }
 
@@ -443,14 +468,17 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
     /// Finds `key` in the chain of bucket `b` of table `t`; returns the entry
     /// and its predecessor in the chain (NIL if it is the head).
     #[inline]
-    fn find_in_chain(&self, t: usize, b: usize, key: &[u8]) -> Option<(u32, u32)> {
+    fn find_in_chain(&self, t: usize, b: usize, key: &[u8], h: u64) -> Option<(u32, u32)> {
         let mut prev = NIL;
         let mut id = self.tables[t][b];
+        let tag = hash_tag(h);
         while id != NIL {
             let e = self.arena.get(id);
-            if let Some((k, _)) = &e.kv {
-                if k.as_ref() == key {
-                    return Some((id, prev));
+            if !self.tagged || e.meta == tag {
+                if let Some((k, _)) = &e.kv {
+                    if k.as_ref() == key {
+                        return Some((id, prev));
+                    }
                 }
             }
             prev = id;
@@ -468,13 +496,13 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
         let b0 = h as usize & (self.tables[0].len() - 1);
         let rehashing = self.is_rehashing();
         if !rehashing || b0 >= self.rehash_idx {
-            if let Some((id, prev)) = self.find_in_chain(0, b0, key) {
+            if let Some((id, prev)) = self.find_in_chain(0, b0, key, h) {
                 return Some((0, b0, id, prev));
             }
         }
         if rehashing {
             let b1 = h as usize & (self.tables[1].len() - 1);
-            if let Some((id, prev)) = self.find_in_chain(1, b1, key) {
+            if let Some((id, prev)) = self.find_in_chain(1, b1, key, h) {
                 return Some((1, b1, id, prev));
             }
         }
@@ -550,6 +578,9 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
             self.tables[0] = vec![NIL; MIN_BUCKETS];
         }
         let id = self.arena.alloc(key, val);
+        if self.tagged {
+            self.arena.get_mut(id).meta = hash_tag(h);
+        }
         let t = self.is_rehashing() as usize;
         let table = &mut self.tables[t];
         let b = h as usize & (table.len() - 1);
@@ -1508,5 +1539,22 @@ mod tests {
             worst = worst.max(t.elapsed());
         }
         println!("worst single insert_new over 1M: {worst:?}");
+    }
+
+    #[test]
+    fn tagged_tables_find_what_they_hold_across_resizes() {
+        let mut d: Dict<SmallBytes, u64> = Dict::tagged();
+        let key = |i: u64| SmallBytes::from(format!("element:{i:012}").into_bytes());
+        for i in 0..5000 {
+            d.insert_new(key(i), i);
+        }
+        for i in (0..5000).step_by(3) {
+            assert!(d.remove(key(i).as_slice()).is_some());
+        }
+        while d.rehash_for(Duration::from_millis(5)) {}
+        for i in 0..6000 {
+            let want = (i < 5000 && i % 3 != 0).then_some(i);
+            assert_eq!(d.get(key(i).as_slice()).copied(), want, "{i}");
+        }
     }
 }

@@ -247,7 +247,7 @@ impl Hash {
         match self.enc() {
             Enc::Listpack(lp) => Hash::from_pack(lp.clone()),
             Enc::Table(d) => {
-                let mut t = Table::new();
+                let mut t = Table::tagged();
                 for id in d.iter() {
                     let (k, v) = d.entry(id);
                     t.insert_new(k.clone(), v.clone());
@@ -353,7 +353,7 @@ impl Hash {
     /// Turns a listpack into a table (no-op for a table).
     fn convert(&mut self) {
         if let Enc::Listpack(lp) = self.enc() {
-            let mut t = Table::new();
+            let mut t = Table::tagged();
             for (k, v) in lp.pairs() {
                 t.insert_new(
                     SmallBytes::from_slice(k),

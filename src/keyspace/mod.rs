@@ -14,3 +14,4 @@ pub mod set;
 pub mod small_bytes;
 pub mod value;
 pub mod zset;
+pub mod zset_tree;

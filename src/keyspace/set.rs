@@ -95,7 +95,7 @@ impl<'a> Iterator for Iter<'a> {
 
 /// The members of an intset as a hash table of their decimal forms.
 fn table_from_ints(ints: &IntSet) -> Box<Dict<SmallBytes, ()>> {
-    let mut d = Box::new(Dict::new());
+    let mut d = Box::new(Dict::tagged());
     let mut tmp = [0u8; 24];
     for n in ints.iter() {
         d.insert_new(SmallBytes::from_slice(int_digits(n, &mut tmp)), ());
@@ -152,7 +152,7 @@ impl Set {
         match self {
             Set::Ints(v) => Set::Ints(v.clone()),
             Set::Table(d) => {
-                let mut t = Box::new(Dict::new());
+                let mut t = Box::new(Dict::tagged());
                 for id in d.iter() {
                     t.insert_new(d.key(id).clone(), ());
                 }
@@ -483,7 +483,7 @@ impl Builder {
         match m.as_int() {
             Some(n) => self.ints.push(n),
             None => {
-                let mut t = Set::Table(Box::new(Dict::new()));
+                let mut t = Set::Table(Box::new(Dict::tagged()));
                 for n in self.ints.drain(..) {
                     t.add_member(Member::Int(n), 0);
                 }

@@ -140,15 +140,28 @@ impl ReplyBuf {
 
     /// A double: `,x` in RESP3, a bulk string in RESP2 (Redis's `%.17g` form).
     pub fn double(&mut self, v: f64) {
-        let mut tmp = Vec::with_capacity(32);
-        fmt_double(v, &mut tmp);
         if self.resp3 {
             self.buf.push(b',');
-            self.buf.extend_from_slice(&tmp);
+            fmt_double(v, &mut self.buf);
             self.buf.extend_from_slice(b"\r\n");
-        } else {
-            self.bulk(&tmp);
+            return;
         }
+        // Formatted in place behind room for the `$n\r\n` header (the text
+        // is at most 24 bytes), then moved back if the header is shorter: no
+        // scratch allocation per score in WITHSCORES replies.
+        let start = self.buf.len();
+        self.buf.extend_from_slice(b"$00\r\n");
+        fmt_double(v, &mut self.buf);
+        let n = self.buf.len() - start - 5;
+        if n >= 10 {
+            self.buf[start + 1] = b'0' + (n / 10) as u8;
+            self.buf[start + 2] = b'0' + (n % 10) as u8;
+        } else {
+            self.buf[start + 1] = b'0' + n as u8;
+            self.buf.copy_within(start + 3.., start + 2);
+            self.buf.pop();
+        }
+        self.buf.extend_from_slice(b"\r\n");
     }
 
     /// A boolean: `#t`/`#f` in RESP3, `:1`/`:0` in RESP2.
@@ -253,5 +266,34 @@ mod tests {
         r.bulk(b"b");
         r.end_deferred_array(d, 2);
         assert_eq!(r.buf, b"+OK\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+    }
+
+    #[test]
+    fn doubles_in_both_protocols() {
+        for v in [
+            0.0,
+            1.5,
+            -0.0,
+            0.1,
+            1e300,
+            f64::INFINITY,
+            -1.2345678901234567e-308,
+        ] {
+            let mut text = Vec::new();
+            fmt_double(v, &mut text);
+            let mut r = ReplyBuf::new();
+            r.double(v);
+            let mut want = format!("${}\r\n", text.len()).into_bytes();
+            want.extend_from_slice(&text);
+            want.extend_from_slice(b"\r\n");
+            assert_eq!(r.buf, want, "{v}");
+            let mut r = ReplyBuf::new();
+            r.resp3 = true;
+            r.double(v);
+            let mut want = b",".to_vec();
+            want.extend_from_slice(&text);
+            want.extend_from_slice(b"\r\n");
+            assert_eq!(r.buf, want, "{v}");
+        }
     }
 }
