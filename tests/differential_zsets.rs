@@ -43,14 +43,26 @@
 //!   ties (equal or missing BY values) in an unspecified order: compared as a
 //!   multiset, with LIMIT only by length. Numeric SORT breaks ties by the
 //!   elements, so it is compared exactly;
+//! - lex ranges (ZRANGEBYLEX, ZLEXCOUNT, ZRANGE BYLEX, ...) of a sorted set
+//!   whose scores differ are unspecified in Redis, and in a skiplist depend
+//!   on its nodes' random levels. The lex commands mostly use the key `zl`,
+//!   whose scores are all 0 (see `LEX_KEY`); the reads on other keys are
+//!   compared exactly when `OBJECT ENCODING` says `listpack`, else by kind;
+//!   ZREMRANGEBYLEX and ZRANGESTORE BYLEX only touch `zl`;
+//! - every SORT is preceded by `ZADD nokey XX 0 m`, which clears a stale
+//!   `errno` in redis-server (see `errno_reset`);
 //! - the HELLO reply is compared only by its type; an EXEC reply (of the empty
 //!   transactions after WATCH, or of commands a shrunk sequence queued) is
 //!   compared with its aggregates sorted when it differs as sent.
+//!
+//! Known differences of ferrodis (`KNOWN`) are left out of the sequences
+//! unless `DIFF_KNOWN=1`, so the test passes until they are fixed.
 //!
 //! On the first mismatch the sequence is shrunk and printed as a case in the
 //! format of `redis-compat-tests/FORMAT.md` (the harness is
 //! `tests/support/differential.rs`). Environment: as `tests/differential.rs`
 //! (`DIFF_SECS`, `DIFF_SEED`, `DIFF_AGAINST=redis`, `DIFF_FERRODIS`,
+//! `DIFF_KNOWN=1` (generate the forms of `KNOWN` too),
 //! `DIFF_TRACE`, `DIFF_SHRINK_SECS`, `DIFF_KEEP_GOING`, `DIFF_EXCLUDE`,
 //! `REQUIRE_REDIS`).
 
@@ -93,9 +105,11 @@ const SMALL_SETTINGS: &[(&str, &[&str])] = &[
 
 const ZSET_KEYS: &[&str] = &["z0", "z1", "z2"];
 /// Destinations of the STORE forms: mostly `zd`, sometimes a source.
-const DEST_KEYS: &[&str] = &["zd", "zd", "zd", "z0", "z1", "s1"];
+const DEST_KEYS: &[&str] = &["zd", "zd", "zd", "z0", "z1", "s2"];
 /// `s0` holds small integers (an intset), `s1` anything.
-const SET_KEYS: &[&str] = &["s0", "s1"];
+/// `s2` is written by SADD too, but may become a sorted set (a STORE
+/// destination, or a sorted set command's key now and then).
+const SET_KEYS: &[&str] = &["s0", "s1", "s2"];
 /// The sorted set of the lex commands that write (ZREMRANGEBYLEX, and
 /// ZRANGESTORE BYLEX as a source): all its scores are 0. Lex ranges of a
 /// sorted set with mixed scores are unspecified in Redis, and in a skiplist
@@ -106,7 +120,12 @@ const LEX_KEY: &str = "zl";
 /// Keys COPY and RENAME write (never a set key, nor the lex key).
 const MOVE_DESTS: &[&str] = &["z0", "z1", "z2", "zd"];
 const LIST_KEY: &str = "l0";
-const ALL_KEYS: &[&str] = &["z0", "z1", "z2", "zd", "s0", "s1", "l0", "x", "sd"];
+/// Keys of any type (or none) that sorted set commands get now and then
+/// (WRONGTYPE paths, or writes creating a sorted set there). Not `l0` and
+/// `s0`, so they never hold a sorted set: see `KNOWN`.
+const ALL_KEYS: &[&str] = &["z0", "z1", "z2", "zd", "s2", "x", "sd"];
+/// The SORT inputs that are never sorted sets.
+const SORT_PLAIN_KEYS: &[&str] = &["l0", "s0", "s1"];
 
 /// Members of sorted sets (and elements of the SORT inputs).
 const MEMBERS: &[&[u8]] = &[
@@ -242,11 +261,41 @@ const PATTERNS: &[&str] = &["*", "a*", "?", "*o*", "[ab]", "e1*", "[^a]*", "\\*"
 /// Stray arguments appended now and then.
 const JUNK: &[&str] = &["foo", "0", "-1", "WITHSCORES", "LIMIT", "REV", "COUNT", ""];
 
+/// Known differences of ferrodis from redis-server 7.0.15 found by this test
+/// (see the lead's issues), whose forms the generator leaves out unless
+/// `DIFF_KNOWN=1` (then it generates them, to check a fix). Drop an entry
+/// (and its `self.known` branch) once fixed.
+pub const KNOWN: &[&str] = &[
+    // Redis converts a listpack sorted set to a skiplist when SORT or SORT_RO
+    // reads it (even BY nosort, even if the sort then fails); ferrodis keeps
+    // the listpack (OBJECT ENCODING differs after). Left out: SORT on keys
+    // that may hold a sorted set (only `SORT_PLAIN_KEYS` are sorted).
+    "SORT/SORT_RO of a listpack sorted set converts it to a skiplist",
+    // Left out: positive counts above 1.
+    "ZRANDMEMBER with a count >= the size replies in reverse rank order",
+    // `ZRANDMEMBER z 1.5 WITHSCORES`: Redis parses the count first ("value is
+    // not an integer or out of range"), ferrodis says "syntax error". Left
+    // out: options after a count that is not an integer.
+    "ZRANDMEMBER reads its count before its options",
+    // `ZRANGE z 0 -1 LIMIT 3 -1` is accepted by Redis (LIMIT with a count of
+    // -1 is ignored by rank); ferrodis refuses any LIMIT by rank. Left out:
+    // LIMIT without BYSCORE/BYLEX.
+    "ZRANGE/ZRANGESTORE by rank accept LIMIT with a count of -1",
+    // A lex range of a listpack with mixed scores: Redis first checks the
+    // first member against max and the last against min (else nothing);
+    // ferrodis does not (e.g. `ZADD z 0 m10 1 -1 inf 1.5`, `ZRANGEBYLEX z (b
+    // [m3`: [] vs [m10,-1,1.5]). Unspecified by Redis's docs, but
+    // deterministic. Left out: lex reads of keys with mixed scores.
+    "lex ranges of listpacks with mixed scores",
+];
+
 // ---------------------------------------------------------------------------
 // The generator
 
 struct Gen {
     rng: Rng,
+    /// Leave out the forms of `KNOWN` (unless `DIFF_KNOWN=1`).
+    known: bool,
 }
 
 impl Gen {
@@ -275,20 +324,20 @@ impl Gen {
 
     /// The key of a lex range command that only reads.
     fn lex_key(&mut self) -> Arg {
-        if self.rng.chance(50) {
+        if self.known || self.rng.chance(50) {
             lit(LEX_KEY)
         } else {
             self.zkey()
         }
     }
 
-    /// The key of ZREMRANGEBYLEX: the lex key, or one that is not a sorted
-    /// set (no mixed scores).
+    /// The key of ZREMRANGEBYLEX: the lex key, or one that is never a
+    /// sorted set (no mixed scores).
     fn lex_mut_key(&mut self) -> Arg {
         if self.rng.chance(90) {
             lit(LEX_KEY)
         } else {
-            self.pick(&["s0", "x", "nokey"])
+            self.pick(&["s0", "l0", "nokey"])
         }
     }
 
@@ -449,7 +498,9 @@ impl Gen {
             a.extend([score, self.member()]);
         }
         if self.rng.chance(5) {
-            a.push(self.score());
+            // An odd count (or a score for a stray member, below).
+            let score = if lex { self.lex_score() } else { self.score() };
+            a.push(score);
         }
     }
 
@@ -488,17 +539,22 @@ impl Gen {
         if self.rng.chance(35) {
             opts.push(vec![self.pick(&["REV", "rev"])]);
         }
-        if self.rng.chance(if by == 0 { 8 } else { 40 }) {
+        let limit_ok = by != 0 || !self.known;
+        let mut limit = false;
+        if limit_ok && self.rng.chance(if by == 0 { 8 } else { 40 }) {
             let mut l = Vec::new();
             self.limit(&mut l);
             opts.push(l);
+            limit = true;
         }
         if !store {
             let mut w = Vec::new();
             self.withscores(&mut w, 40);
             opts.extend(Some(w).filter(|w| !w.is_empty()));
         }
-        if opts.len() > 1 && self.rng.chance(20) {
+        // Options in another order; not LIMIT before BY* if avoiding
+        // `KNOWN` (a truncation could then drop the BY*).
+        if opts.len() > 1 && self.rng.chance(20) && !(self.known && limit) {
             opts.swap(0, 1);
         }
         a.extend(opts.into_iter().flatten());
@@ -636,11 +692,17 @@ impl Gen {
     fn zrandmember(&mut self, a: &mut Vec<Arg>) {
         a.extend([lit("ZRANDMEMBER"), self.any_zkey()]);
         if self.rng.chance(80) {
-            let count = self.pick(&[
-                "0", "1", "2", "5", "100", "1000", "-1", "-2", "-5", "abc", "1.5",
-            ]);
+            let counts: &[&str] = if self.known {
+                &["0", "1", "-1", "-2", "-5", "abc", "1.5"]
+            } else {
+                &[
+                    "0", "1", "2", "5", "100", "1000", "-1", "-2", "-5", "abc", "1.5",
+                ]
+            };
+            let count = self.pick(counts);
+            let bad = int_arg(&count).is_none();
             a.push(count);
-            if self.rng.chance(50) {
+            if self.rng.chance(50) && !(self.known && bad) {
                 a.push(self.pick(&["WITHSCORES", "withscores", "WITHVALUES"]));
             }
         }
@@ -735,6 +797,7 @@ impl Gen {
         let ro = self.rng.chance(25);
         a.push(lit(if ro { "SORT_RO" } else { "SORT" }));
         let key = match self.rng.below(10) {
+            _ if self.known => self.pick(SORT_PLAIN_KEYS),
             0..=2 => lit(LIST_KEY),
             3..=5 => self.pick(SET_KEYS),
             6..=8 => self.any_zkey(),
@@ -829,7 +892,7 @@ impl Gen {
                 if self.rng.chance(15) {
                     a.push(lit(LEX_KEY));
                 } else {
-                    a.push(self.pick(ALL_KEYS));
+                    a.push(self.pick(&["z0", "s0", "l0", "x", "sd"]));
                 }
             }
             7 => a.extend([lit("EXISTS"), self.pick(ALL_KEYS), self.pick(ALL_KEYS)]),
@@ -865,7 +928,7 @@ impl Gen {
         if a.len() > 1 && self.rng.chance(4) {
             let keep = 1 + self.rng.below(a.len() - 1);
             a.truncate(keep);
-        } else if self.rng.chance(3) {
+        } else if self.rng.chance(3) && !(self.known && bad_zrandmember_count(&a)) {
             a.push(self.pick(JUNK));
         }
         if self.rng.chance(10) {
@@ -914,13 +977,33 @@ impl Gen {
     }
 }
 
+/// ZRANDMEMBER with a count that is not an integer (options after it are a
+/// `KNOWN` difference).
+fn bad_zrandmember_count(a: &[Arg]) -> bool {
+    a.first().is_some_and(|n| upper(n) == "ZRANDMEMBER")
+        && a.get(2).is_some_and(|c| int_arg(c).is_none())
+}
+
 /// The sequence of seed `seed`: whether it runs in RESP3, and its commands.
 fn generate(seed: u64) -> (bool, Vec<Cmd>) {
+    generate_with(seed, !env_is_1("DIFF_KNOWN"))
+}
+
+fn env_is_1(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| v == "1")
+}
+
+/// The sequence of seed `seed`, leaving out the forms of `KNOWN` if
+/// `avoid_known`.
+fn generate_with(seed: u64, avoid_known: bool) -> (bool, Vec<Cmd>) {
     let mut rng = Rng::new(seed);
     let resp3 = rng.chance(50);
     let n = MIN_COMMANDS + rng.below(MAX_COMMANDS - MIN_COMMANDS + 1);
     let small = rng.chance(35);
-    let mut g = Gen { rng };
+    let mut g = Gen {
+        rng,
+        known: avoid_known,
+    };
     let mut cmds = if small {
         g.small_settings()
     } else {
@@ -987,23 +1070,39 @@ fn guard_for(args: &[Arg]) -> Guard {
         },
         "SORT" | "SORT_RO" => {
             match sort_kind(&raw) {
-                SortKind::Exact => Guard::None,
+                SortKind::Exact => errno_reset(),
                 // A list stored in an unspecified order: the datasets would
                 // diverge.
                 SortKind::Ties { store: true, .. } => Guard::probe(Vec::new(), 0, Otherwise::Skip),
                 SortKind::HashOrder { limit: true } | SortKind::Ties { limit: true, .. } => {
-                    Guard::None
+                    errno_reset()
                 }
                 SortKind::HashOrder { limit: false } => Guard::Strict {
                     probe: vec![lit("OBJECT"), lit("ENCODING"), key.clone()],
                     strict: &["intset"],
-                    then: Box::new(Guard::None),
+                    then: Box::new(errno_reset()),
                 },
-                SortKind::Ties { limit: false, .. } => Guard::None,
+                SortKind::Ties { limit: false, .. } => errno_reset(),
             }
         }
         _ => Guard::None,
     }
+}
+
+/// The guard of every SORT: first `ZADD nokey XX 0 m` (replies 0, changes
+/// nothing). redis-server 7.0 reads `errno` after `strtod` in a numeric SORT
+/// without clearing it first, so a stale `ERANGE` left by an earlier command
+/// (a denormal score such as `ZADD z 1e-320 m`, which it accepts, or
+/// `ZSCAN z 18446744073709551616`) makes SORT fail with "One or more scores
+/// can't be converted into double"; parsing a valid score (ZADD's score)
+/// clears it. A Redis bug depending on hidden state, not to be copied.
+fn errno_reset() -> Guard {
+    let zadd = ["ZADD", "nokey", "XX", "0", "m"];
+    Guard::probe(
+        vec![zadd.iter().map(lit).collect()],
+        i64::MAX,
+        Otherwise::Skip,
+    )
 }
 
 /// Whether a command reads a lex range of a key that may have mixed scores
@@ -1218,6 +1317,14 @@ const RULES: Rules = Rules {
 
 #[test]
 fn differential_zsets_and_sort() {
+    if !env_is_1("DIFF_KNOWN") {
+        println!(
+            "differential_zsets: leaving out the forms of {} known differences \
+             (DIFF_KNOWN=1 generates them): {}",
+            KNOWN.len(),
+            KNOWN.join("; ")
+        );
+    }
     run(RULES, generate);
 }
 
@@ -1238,7 +1345,7 @@ fn generation_is_deterministic_and_covers_every_command() {
     let mut names = std::collections::BTreeSet::new();
     let mut options = std::collections::BTreeSet::new();
     for seed in 0..300 {
-        for cmd in generate(seed).1 {
+        for cmd in generate_with(seed, seed % 2 == 0).1 {
             names.insert(cmd.name());
             for a in &cmd.args[1..] {
                 let word = upper(a);
@@ -1343,18 +1450,18 @@ fn guards_keep_random_and_hash_order_replies_deterministic() {
     let g = guard_for(&cmd_args(&[
         "SORT", "s1", "BY", "nosort", "LIMIT", "0", "1",
     ]));
-    assert_eq!(g, Guard::None);
+    assert_eq!(g, errno_reset());
     let g = guard_for(&cmd_args(&["SORT", "s1", "BY", "nosort"]));
     assert!(matches!(g, Guard::Strict { .. }));
     let g = guard_for(&cmd_args(&["SORT", "s1", "BY", "nosort", "STORE", "sd"]));
-    assert_eq!(g, Guard::None);
+    assert_eq!(g, errno_reset());
     let g = guard_for(&cmd_args(&[
         "SORT", "l0", "BY", "w_*", "ALPHA", "LIMIT", "0", "1",
     ]));
-    assert_eq!(g, Guard::None);
+    assert_eq!(g, errno_reset());
     assert_eq!(
         guard_for(&cmd_args(&["SORT", "l0", "BY", "nosort"])),
-        Guard::None
+        errno_reset()
     );
     let g = guard_for(&cmd_args(&[
         "SORT", "l0", "BY", "w_*", "ALPHA", "STORE", "sd",
@@ -1362,7 +1469,7 @@ fn guards_keep_random_and_hash_order_replies_deterministic() {
     assert_eq!(probe_max(&g), Some((0, Otherwise::Skip)));
     assert_eq!(
         guard_for(&cmd_args(&["SORT", "z0", "BY", "w_*"])),
-        Guard::None
+        errno_reset()
     );
 }
 
@@ -1428,4 +1535,51 @@ fn hash_order_is_ignored_only_where_it_is_hash_order() {
         expectation(&args(&["SORT", "s1", "BY", "x"]), &ab),
         "(unordered) [\"a\",\"b\"]"
     );
+}
+
+#[test]
+fn known_differences_are_left_out_unless_asked() {
+    let line = |c: &Cmd| -> Vec<Vec<u8>> { c.args.iter().map(|a| a.resolve(0)).collect() };
+    let (mut sorted_zsets, mut big_counts, mut rank_limits, mut mixed_lex) = (0, 0, 0, 0);
+    for seed in 0..200 {
+        for (avoid, cmd) in [true, false].into_iter().flat_map(|avoid| {
+            generate_with(seed, avoid)
+                .1
+                .into_iter()
+                .map(move |c| (avoid, c))
+        }) {
+            let args = line(&cmd);
+            let name = upper_name(&args);
+            let sorts_zset = matches!(name.as_str(), "SORT" | "SORT_RO")
+                && args.get(1).is_some_and(|k| k.first() == Some(&b'z'));
+            let big_count =
+                name == "ZRANDMEMBER" && cmd.args.get(2).and_then(int_arg).unwrap_or(0) > 1;
+            let by = args
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(b"BYSCORE") || a.eq_ignore_ascii_case(b"BYLEX"));
+            let rank_limit = matches!(name.as_str(), "ZRANGE" | "ZRANGESTORE")
+                && !by
+                && args
+                    .iter()
+                    .rev()
+                    .skip(2)
+                    .any(|a| a.eq_ignore_ascii_case(b"LIMIT"));
+            let lex = mixed_lex_read(&args);
+            let count_then_option = bad_zrandmember_count(&cmd.args) && cmd.args.len() > 3;
+            if avoid {
+                assert!(
+                    !(sorts_zset || big_count || lex || count_then_option),
+                    "{args:?}"
+                );
+                assert!(!rank_limit, "{args:?}");
+            } else {
+                sorted_zsets += usize::from(sorts_zset);
+                big_counts += usize::from(big_count);
+                rank_limits += usize::from(rank_limit);
+                mixed_lex += usize::from(lex);
+            }
+        }
+    }
+    assert!(sorted_zsets > 0 && big_counts > 0 && rank_limits > 0 && mixed_lex > 0);
+    assert_eq!(KNOWN.len(), 5);
 }
