@@ -390,17 +390,18 @@ fn reject(ctx: &mut Ctx, idx: Option<usize>, e: CmdError) {
     let mut e = e;
     if c.multi.is_some() && !ctx.srv.in_exec {
         c.multi_failed = true;
-        if idx.is_some_and(|i| Registry::get().all[i].spec.name == "exec") {
-            transactions::discard_state(ctx.srv, &mut ctx.clients[cid], cid);
-            let text = e
-                .bytes()
-                .strip_prefix(b"ERR ")
-                .unwrap_or(e.bytes())
-                .to_vec();
-            let mut msg = b"EXECABORT Transaction discarded because of: ".to_vec();
-            msg.extend_from_slice(&text);
-            e = CmdError(msg.into());
-        }
+    }
+    // EXEC refused (wrong arity), in MULTI or not, as Redis words it.
+    if !ctx.srv.in_exec && idx.is_some_and(|i| Registry::get().all[i].spec.name == "exec") {
+        transactions::discard_state(ctx.srv, &mut ctx.clients[cid], cid);
+        let text = e
+            .bytes()
+            .strip_prefix(b"ERR ")
+            .unwrap_or(e.bytes())
+            .to_vec();
+        let mut msg = b"EXECABORT Transaction discarded because of: ".to_vec();
+        msg.extend_from_slice(&text);
+        e = CmdError(msg.into());
     }
     if let Some(i) = idx {
         ctx.srv.cmd_stats[i].rejected += 1;

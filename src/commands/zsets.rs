@@ -1039,12 +1039,17 @@ fn bzmpop(ctx: &mut Ctx, args: &Args) -> CmdResult {
 // ---------------------------------------------------------------------------
 
 fn zrandmember(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    // As Redis: the count is read first, then the options are checked.
+    let parsed = if args.len() >= 3 {
+        Some(int_arg(args.get(2))?)
+    } else {
+        None
+    };
     if args.len() > 4 || (args.len() == 4 && !args.is(3, "withscores")) {
         return err(SYNTAX);
     }
     let withscores = args.len() == 4;
-    let count = if args.len() >= 3 {
-        let c = int_arg(args.get(2))?;
+    let count = if let Some(c) = parsed {
         if c == i64::MIN {
             return err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
         }
@@ -1094,7 +1099,8 @@ fn zrandmember(ctx: &mut Ctx, args: &Args) -> CmdResult {
     let n = (count as usize).min(len);
     range_header(out, n, withscores);
     if n == len {
-        z.range(0, len, false, |m, s| emit(out, m, s));
+        // The whole set, in reverse rank order as Redis replies it.
+        z.range(0, len, true, |m, s| emit(out, m, s));
         return Ok(());
     }
     // Distinct ranks, chosen by a partial shuffle when many are wanted, by
