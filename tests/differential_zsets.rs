@@ -1317,6 +1317,8 @@ const RULES: Rules = Rules {
     equivalent,
     expectation,
     reset: RESET,
+    // Keyspace events are compared by differential_types.
+    events: false,
 };
 
 // ---------------------------------------------------------------------------
