@@ -702,10 +702,17 @@ fn parse_range<'a>(
     if q.by == By::Auto {
         q.by = By::Rank;
     }
-    if q.limit.is_some() && q.by == By::Rank {
-        return err(
-            "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
-        );
+    if q.by == By::Rank {
+        // By rank, Redis accepts (and ignores) a LIMIT whose count is -1.
+        match q.limit {
+            Some((_, -1)) => q.limit = None,
+            Some(_) => {
+                return err(
+                    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+                )
+            }
+            None => {}
+        }
     }
     if q.withscores && q.by == By::Lex {
         return err("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
