@@ -267,10 +267,10 @@ const JUNK: &[&str] = &["foo", "0", "-1", "WITHSCORES", "LIMIT", "REV", "COUNT",
 /// (and its `self.known` branch) once fixed.
 pub const KNOWN: &[&str] = &[
     // Redis converts a listpack sorted set to a skiplist when SORT or SORT_RO
-    // reads it (even BY nosort, even if the sort then fails); ferrodis keeps
-    // the listpack (OBJECT ENCODING differs after). Left out: SORT on keys
-    // that may hold a sorted set (only `SORT_PLAIN_KEYS` are sorted). Once
-    // fixed, two effects will show: the skiplist keeps a score of -0 that a
+    // reads it (even BY nosort, even if the sort then fails); ferrodis now
+    // does too (sort.txt checks it), but SORT on keys that may hold a sorted
+    // set stays left out here (only `SORT_PLAIN_KEYS` are sorted) until the
+    // generator handles what that brings out, two effects: the skiplist keeps a score of -0 that a
     // listpack stores as 0 (ZPOPMAX then replies "-0"), and converting a
     // listpack whose scores include a denormal (`4.9e-324`) leaves errno at
     // ERANGE in redis-server, so that numeric SORT fails with "One or more

@@ -155,6 +155,11 @@ fn elements(db: &mut Db, key: &[u8], now: i64) -> Result<Elements, crate::error:
     let Some(id) = db.lookup_read(key, now) else {
         return Ok(Elements::default());
     };
+    // Redis converts a sorted set it sorts to its large encoding first
+    // (OBJECT ENCODING shows skiplist afterwards), whatever happens next.
+    if let Value::Zset(z) = db.value_mut_same_content(id) {
+        z.convert_to_skiplist();
+    }
     let mut items = Vec::new();
     let (is_set, ordered) = match db.value(id) {
         Value::List(l) => {

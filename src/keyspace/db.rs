@@ -232,6 +232,12 @@ impl Db {
         self.dict.value(id)
     }
 
+    /// The value of an entry, to change its representation only (an
+    /// encoding conversion that keeps the content): no write is recorded.
+    pub fn value_mut_same_content(&mut self, id: EntryId) -> &mut Value {
+        self.dict.value_mut(id)
+    }
+
     /// The value of an entry, to change it (a watched key counts as written
     /// if the command changes the dataset).
     pub fn value_mut(&mut self, id: EntryId) -> &mut Value {

@@ -223,8 +223,9 @@ impl Zset {
         }
     }
 
-    /// Converts to the large encoding.
-    fn convert_to_skiplist(&mut self) {
+    /// Converts to the large encoding (SORT does it to any sorted set it
+    /// reads, as Redis 7.0).
+    pub fn convert_to_skiplist(&mut self) {
         if let Zset::Listpack(_) = self {
             let mut out = Sorted::new();
             self.for_each(|m, s| out.push(out.tree.len(), m, s));
