@@ -92,8 +92,8 @@ mod support;
 use std::env;
 
 use support::differential::{
-    lit, run, same_shape, shape_expectation, sorted, upper_name, Arg, Cmd, Guard, Otherwise, Rng,
-    Rules,
+    deep_sorted, lit, run, same_shape, shape_expectation, sorted, upper_name, Arg, Cmd, Guard,
+    Otherwise, Rng, Rules,
 };
 use support::resp::render;
 use support::Reply;
@@ -1113,31 +1113,6 @@ fn same_up_to_c_string_ties(expected: &Reply, got: &Reply) -> bool {
             c_strings(e) == c_strings(g) && sorted(e) == sorted(g)
         }
         _ => false,
-    }
-}
-
-/// A reply with every aggregate in it sorted, at every depth: how EXEC
-/// replies are compared when they differ as sent. The generator only sends
-/// empty transactions, but a shrunk sequence may lose an EXEC, and then the
-/// commands after its MULTI are queued, hash-order ones included.
-fn deep_sorted(r: &Reply) -> Reply {
-    let sort = |v: &[Reply]| {
-        let mut v: Vec<Reply> = v.iter().map(deep_sorted).collect();
-        v.sort_by_cached_key(|e| render(e, true));
-        v
-    };
-    match r {
-        Reply::Array(v) => Reply::Array(sort(v)),
-        Reply::Set(v) => Reply::Set(sort(v)),
-        Reply::Map(m) => {
-            let mut m: Vec<(Reply, Reply)> = m
-                .iter()
-                .map(|(k, v)| (deep_sorted(k), deep_sorted(v)))
-                .collect();
-            m.sort_by_cached_key(|(k, v)| (render(k, true), render(v, true)));
-            Reply::Map(m)
-        }
-        _ => r.clone(),
     }
 }
 

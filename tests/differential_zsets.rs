@@ -69,7 +69,7 @@
 mod support;
 
 use support::differential::{
-    lit, run, shape_expectation, upper_name, Arg, Cmd, Guard, Otherwise, Rng, Rules,
+    deep_sorted, lit, run, shape_expectation, upper_name, Arg, Cmd, Guard, Otherwise, Rng, Rules,
 };
 use support::resp::render;
 use support::Reply;
@@ -1212,29 +1212,6 @@ fn canonical(order: Order, r: &Reply) -> Reply {
                 other => other.clone(),
             };
             Reply::Array(vec![v[0].clone(), pairs])
-        }
-        _ => r.clone(),
-    }
-}
-
-/// A reply with every aggregate in it sorted, at every depth: how EXEC
-/// replies are compared when they differ as sent.
-fn deep_sorted(r: &Reply) -> Reply {
-    let sort = |v: &[Reply]| {
-        let mut v: Vec<Reply> = v.iter().map(deep_sorted).collect();
-        v.sort_by_cached_key(|e| render(e, true));
-        v
-    };
-    match r {
-        Reply::Array(v) => Reply::Array(sort(v)),
-        Reply::Set(v) => Reply::Set(sort(v)),
-        Reply::Map(m) => {
-            let mut m: Vec<(Reply, Reply)> = m
-                .iter()
-                .map(|(k, v)| (deep_sorted(k), deep_sorted(v)))
-                .collect();
-            m.sort_by_cached_key(|(k, v)| (render(k, true), render(v, true)));
-            Reply::Map(m)
         }
         _ => r.clone(),
     }

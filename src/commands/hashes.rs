@@ -499,11 +499,7 @@ const RW_INSERT: KeyFlags = KeyFlags::RW.or(KeyFlags::INSERT);
 
 // Documented arguments (COMMAND DOCS), as redis-server 7.0 reports them.
 
-const KEY: Arg = Arg {
-    name: "key",
-    kind: ArgType::Key(0),
-    ..ARG
-};
+const KEY: Arg = super::table::KEY_ARG;
 const FIELD: Arg = Arg {
     name: "field",
     ..ARG

@@ -827,11 +827,7 @@ const BMPOP_KEY_SPECS: &[KeySpec] = &[KeySpec {
 
 // Documented arguments (COMMAND DOCS), as redis-server 7.0 reports them.
 
-const KEY: Arg = Arg {
-    name: "key",
-    kind: ArgType::Key(0),
-    ..ARG
-};
+const KEY: Arg = super::table::KEY_ARG;
 const ELEMENT: Arg = Arg {
     name: "element",
     ..ARG

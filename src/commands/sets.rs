@@ -630,11 +630,7 @@ const SINTERCARD_SPECS: &[KeySpec] = &[KeySpec {
 }];
 
 // Documented arguments (COMMAND DOCS).
-const KEY: Arg = Arg {
-    name: "key",
-    kind: ArgType::Key(0),
-    ..ARG
-};
+const KEY: Arg = super::table::KEY_ARG;
 const KEYS_ARG: Arg = Arg {
     flags: ArgFlags::MULTIPLE,
     ..KEY

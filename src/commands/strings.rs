@@ -849,11 +849,7 @@ fn set_key_flags(args: &Args) -> KeyFlags {
 // Documented arguments (COMMAND DOCS): names, types, tokens and flags as
 // redis-server 7.0 reports them.
 
-const KEY: Arg = Arg {
-    name: "key",
-    kind: ArgType::Key(0),
-    ..ARG
-};
+const KEY: Arg = super::table::KEY_ARG;
 const VALUE: Arg = Arg {
     name: "value",
     ..ARG

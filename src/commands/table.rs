@@ -468,6 +468,13 @@ pub const ARG: Arg = Arg {
     args: &[],
 };
 
+/// The `key` argument of the one-key commands (COMMAND DOCS).
+pub const KEY_ARG: Arg = Arg {
+    name: "key",
+    kind: ArgType::Key(0),
+    ..ARG
+};
+
 /// One row of the command table.
 pub struct CommandSpec {
     /// Lower-case name; for a subcommand, the part after the `|`.

@@ -958,3 +958,28 @@ pub fn run(rules: Rules, generate: impl Fn(u64) -> (bool, Vec<Cmd>)) {
         started.elapsed().as_secs_f64()
     );
 }
+
+/// A reply with every aggregate in it sorted, at every depth: how the
+/// generators compare EXEC replies that differ as sent (a shrunk sequence
+/// may lose an EXEC, and then the commands after its MULTI are queued,
+/// hash-order ones included).
+pub fn deep_sorted(r: &Reply) -> Reply {
+    let sort = |v: &[Reply]| {
+        let mut v: Vec<Reply> = v.iter().map(deep_sorted).collect();
+        v.sort_by_cached_key(|e| render(e, true));
+        v
+    };
+    match r {
+        Reply::Array(v) => Reply::Array(sort(v)),
+        Reply::Set(v) => Reply::Set(sort(v)),
+        Reply::Map(m) => {
+            let mut m: Vec<(Reply, Reply)> = m
+                .iter()
+                .map(|(k, v)| (deep_sorted(k), deep_sorted(v)))
+                .collect();
+            m.sort_by_cached_key(|(k, v)| (render(k, true), render(v, true)));
+            Reply::Map(m)
+        }
+        _ => r.clone(),
+    }
+}
