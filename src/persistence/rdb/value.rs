@@ -1,0 +1,1 @@
+//! (being written: see rdb/mod.rs)
