@@ -320,6 +320,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &Args) -> CmdResult {
     sum.fmt_human(&mut text);
     h.set(field, &text, lim);
     ctx.dirty += 1;
+    ctx.propagate_as(&[b"HSET", args.get(1), field, &text]);
     ctx.notify(notify::HASH, "hincrbyfloat", args.get(1));
     ctx.out.bulk(&text);
     Ok(())

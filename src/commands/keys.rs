@@ -30,7 +30,7 @@ use crate::error::{
 use crate::keyspace::db::{idle_secs, Db, LFU_INIT_VAL};
 use crate::keyspace::dict::EntryId;
 use crate::protocol::reply::ReplyBuf;
-use crate::server::notify;
+use crate::server::{notify, propagate};
 use crate::util::glob::glob_match;
 use crate::util::numbers::parse_i64;
 
@@ -213,9 +213,17 @@ fn expire_generic(ctx: &mut Ctx, args: &Args, name: &str, secs: bool, relative: 
     }
     let event = if when <= now {
         db.remove_id(id);
+        ctx.propagate_expired_del(args.get(1));
         "del"
     } else {
         db.set_expire(id, when);
+        // As Redis 7.0: `PEXPIREAT key ms` with the condition as sent.
+        if ctx.propagating() {
+            let ms = propagate::int_arg(when);
+            let mut argv: Vec<&[u8]> = vec![b"PEXPIREAT", args.get(1), &ms];
+            argv.extend(args.iter_from(3));
+            ctx.propagate_as(&argv);
+        }
         "expire"
     };
     ctx.dirty += 1;

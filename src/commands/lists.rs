@@ -38,7 +38,7 @@ use crate::keyspace::list::{End, List};
 use crate::keyspace::value::Value;
 use crate::protocol::reply::ReplyBuf;
 use crate::server::blocking::{parse_timeout, BlockKind};
-use crate::server::notify;
+use crate::server::{notify, propagate};
 use crate::util::numbers::parse_i64;
 
 const MUST_BE_POSITIVE: &str = "ERR value is out of range, must be positive";
@@ -660,6 +660,11 @@ fn mpop_first(ctx: &mut Ctx, args: &Args, m: &MpopArgs) -> Result<bool, CmdError
             out.bulk(key);
             let (n, emptied) = pop_into_reply(db, out, id, m.end, m.count);
             ctx.dirty += n as u64;
+            // Propagated as `LPOP|RPOP key n` (n: the elements popped).
+            if ctx.propagating() {
+                let n = propagate::int_arg(n as i64);
+                ctx.propagate_as(&[pop_name(m.end), key, &n]);
+            }
             notify_change(ctx, pop_event(m.end), key, emptied);
             return Ok(true);
         }
@@ -720,11 +725,20 @@ fn bpop_generic(ctx: &mut Ctx, args: &Args, end: End) -> CmdResult {
             l.drop_end(end);
             let emptied = remove_if_empty(db, id);
             ctx.dirty += 1;
+            ctx.propagate_as(&[pop_name(end), key]);
             notify_change(ctx, pop_event(end), key, emptied);
             return Ok(());
         }
     }
     block_or_timeout(ctx, args.iter_from(1).take(last - 1), deadline, false)
+}
+
+/// The non-blocking pop a served blocking pop propagates as.
+fn pop_name(end: End) -> &'static [u8] {
+    match end {
+        End::Head => b"LPOP",
+        End::Tail => b"RPOP",
+    }
 }
 
 fn blpop(ctx: &mut Ctx, args: &Args) -> CmdResult {
@@ -742,7 +756,17 @@ fn bmove_generic(ctx: &mut Ctx, args: &Args, from: End, to: End, timeout_arg: us
     let now = ctx.now;
     let src = args.get(1);
     if lookup_list(ctx.db(), src, now)?.is_some() {
-        return move_generic(ctx, src, args.get(2), from, to);
+        move_generic(ctx, src, args.get(2), from, to)?;
+        // Propagated as the non-blocking form.
+        if ctx.dirty > 0 {
+            if timeout_arg == 5 {
+                let a: Vec<&[u8]> = args.iter_from(1).take(4).collect();
+                ctx.propagate_as(&[b"LMOVE", a[0], a[1], a[2], a[3]]);
+            } else {
+                ctx.propagate_as(&[b"RPOPLPUSH", src, args.get(2)]);
+            }
+        }
+        return Ok(());
     }
     block_or_timeout(ctx, std::iter::once(src), deadline, true)
 }

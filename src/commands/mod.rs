@@ -341,7 +341,12 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
     // A blocked command run again when its keys are ready (see
     // server::blocking) was already shown to MONITOR when it first ran.
     let rerun = ctx.clients[ctx.cid].wait.is_some();
+    let propagating = ctx.srv.propagation.active();
+    let saved = propagating && ctx.srv.propagation.begin_command();
     let result = (spec.handler)(ctx, args);
+    if propagating {
+        crate::server::propagate::end_command(ctx, args, saved);
+    }
     let end = Instant::now();
     let usec = end.saturating_duration_since(start).as_micros() as u64;
     ctx.srv.dirty += ctx.dirty;

@@ -96,6 +96,8 @@ fn flushdb(ctx: &mut Ctx, args: &Args) -> CmdResult {
     invalidate_watched_in(ctx, ctx.db..ctx.db + 1);
     let removed = ctx.db().clear();
     ctx.dirty += removed as u64;
+    // Propagated even when there was nothing to remove, as Redis.
+    ctx.propagate_as(&args.iter_from(0).collect::<Vec<_>>());
     ctx.out.ok();
     Ok(())
 }
@@ -108,6 +110,8 @@ fn flushall(ctx: &mut Ctx, args: &Args) -> CmdResult {
     // also writes an (empty) RDB here and resets the counter; this server has
     // no RDB yet, so the counter keeps the changes.
     ctx.dirty += removed as u64;
+    // Propagated even when there was nothing to remove, as Redis.
+    ctx.propagate_as(&args.iter_from(0).collect::<Vec<_>>());
     ctx.out.ok();
     Ok(())
 }

@@ -290,6 +290,7 @@ fn spop(ctx: &mut Ctx, args: &Args) -> CmdResult {
 
 fn spop_one(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     let now = ctx.now;
+    let prop = ctx.propagating();
     let (db, out) = ctx.db_out();
     let Some(id) = find_set(db, key, now, false)? else {
         out.null();
@@ -301,11 +302,19 @@ fn spop_one(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
         Some(p) => reply_member(out, p.as_member()),
         None => out.null(),
     }
+    // Propagated as its effect: SREM of the member popped.
+    let srem = popped
+        .as_ref()
+        .filter(|_| prop)
+        .map(|p| p.as_member().with_bytes(|b| b.to_vec()));
     let emptied = s.is_empty();
     if emptied {
         db.remove_id(id);
     }
     ctx.dirty += 1;
+    if let Some(m) = srem {
+        ctx.propagate_as(&[b"SREM", key, &m]);
+    }
     notify_change(ctx, "spop", key, emptied);
     Ok(())
 }
@@ -317,6 +326,7 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
             "ERR value is out of range, must be positive",
         ))?;
     let (now, max) = (ctx.now, max_ints(ctx));
+    let prop = ctx.propagating();
     let (db, out) = ctx.db_out();
     let Some(id) = find_set(db, args.get(1), now, false)? else {
         out.set(0);
@@ -341,12 +351,25 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
         // Redis reads the set again (a keyspace hit) to build that reply.
         db.hits += 1;
         ctx.dirty += n as u64;
+        ctx.propagate_as(&[b"DEL", args.get(1)]);
         notify_change(ctx, "spop", args.get(1), true);
         return Ok(());
     }
     out.set(count);
-    with_rng(|r| s.pop_many(count, max, r, |m| reply_member(out, m)));
+    // Propagated as one SREM per member popped, as Redis 7.0.
+    let mut popped: Vec<Vec<u8>> = Vec::new();
+    with_rng(|r| {
+        s.pop_many(count, max, r, |m| {
+            if prop {
+                popped.push(m.with_bytes(|b| b.to_vec()));
+            }
+            reply_member(out, m)
+        })
+    });
     ctx.dirty += count as u64;
+    for m in &popped {
+        ctx.propagate_as(&[b"SREM", args.get(1), m]);
+    }
     notify_change(ctx, "spop", args.get(1), false);
     Ok(())
 }

@@ -31,7 +31,7 @@ use crate::error::{
 };
 use crate::keyspace::value::{IntBuf, Value};
 use crate::protocol::reply::ReplyBuf;
-use crate::server::notify;
+use crate::server::{notify, propagate};
 use crate::util::numbers::{parse_i64, parse_long_double, LongDouble, LongDoubleValue};
 
 // ---------------------------------------------------------------------------
@@ -368,6 +368,9 @@ fn set(ctx: &mut Ctx, args: &Args) -> CmdResult {
         o.keep_ttl,
         when,
     )?;
+    if done && ctx.propagating() {
+        propagate_set(ctx, args, &o, when);
+    }
     if !o.get {
         if done {
             ctx.out.ok();
@@ -376,6 +379,28 @@ fn set(ctx: &mut Ctx, args: &Args) -> CmdResult {
         }
     }
     Ok(())
+}
+
+/// SET's propagated form, as Redis 7.0: a relative or second-based expire
+/// becomes `SET key value PXAT ms` (the other options dropped); otherwise
+/// the command as sent, without GET.
+fn propagate_set(ctx: &mut Ctx, args: &Args, o: &SetOptions, when: Option<i64>) {
+    if let (Some(w), Some((kind, _))) = (when, o.expire) {
+        if !matches!(kind, ExpireKind::PxAt) {
+            let ms = propagate::int_arg(w);
+            ctx.propagate_as(&[b"SET", args.get(1), args.get(2), b"PXAT", &ms]);
+            return;
+        }
+    }
+    if o.get {
+        let argv: Vec<&[u8]> = args
+            .iter_from(0)
+            .enumerate()
+            .filter(|&(i, a)| i < 3 || !a.eq_ignore_ascii_case(b"get"))
+            .map(|(_, a)| a)
+            .collect();
+        ctx.propagate_as(&argv);
+    }
 }
 
 fn setnx(ctx: &mut Ctx, args: &Args) -> CmdResult {
@@ -405,6 +430,11 @@ fn setex_generic(ctx: &mut Ctx, args: &Args, kind: ExpireKind, cmd: &str) -> Cmd
         false,
         Some(when),
     )?;
+    // As Redis 7.0: `SET key value PXAT ms`.
+    if ctx.propagating() {
+        let ms = propagate::int_arg(when);
+        ctx.propagate_as(&[b"SET", args.get(1), args.get(3), b"PXAT", &ms]);
+    }
     ctx.out.ok();
     Ok(())
 }
@@ -428,6 +458,7 @@ fn getset(ctx: &mut Ctx, args: &Args) -> CmdResult {
         false,
         None,
     )?;
+    ctx.propagate_as(&[b"SET", args.get(1), args.get(2)]);
     Ok(())
 }
 
@@ -441,6 +472,7 @@ fn getdel(ctx: &mut Ctx, args: &Args) -> CmdResult {
     reply_value(out, db.value(id))?;
     db.remove_id(id);
     ctx.dirty += 1;
+    ctx.propagate_as(&[b"DEL", args.get(1)]);
     ctx.notify(notify::GENERIC, "del", args.get(1));
     Ok(())
 }
@@ -466,15 +498,20 @@ fn getex(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if let Some(w) = when {
         let event = if w <= now {
             db.remove_id(id);
+            ctx.propagate_expired_del(key);
             "del"
         } else {
             db.set_expire(id, w);
+            if ctx.propagating() {
+                ctx.propagate_as(&[b"PEXPIREAT", key, &propagate::int_arg(w)]);
+            }
             "expire"
         };
         ctx.dirty += 1;
         ctx.notify(notify::GENERIC, event, key);
     } else if o.persist && db.persist(id) {
         ctx.dirty += 1;
+        ctx.propagate_as(&[b"PERSIST", key]);
         ctx.notify(notify::GENERIC, "persist", key);
     }
     Ok(())
@@ -717,6 +754,8 @@ fn incrbyfloat(ctx: &mut Ctx, args: &Args) -> CmdResult {
         }
     }
     ctx.dirty += 1;
+    // As Redis: the result, so that float rounding cannot differ on replay.
+    ctx.propagate_as(&[b"SET", key, &text, b"KEEPTTL"]);
     ctx.notify(notify::STRING, "incrbyfloat", key);
     ctx.out.bulk(&text);
     Ok(())

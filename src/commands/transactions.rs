@@ -215,6 +215,8 @@ fn exec(ctx: &mut Ctx, _args: &Args) -> CmdResult {
         return Ok(());
     }
     ctx.out.array(queue.len());
+    // The commands run propagate themselves (in MULTI/EXEC if several).
+    ctx.propagate_none();
     let was_in_exec = std::mem::replace(&mut ctx.srv.in_exec, true);
     let mut clock = std::time::Instant::now();
     for h in &queue {

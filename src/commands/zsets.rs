@@ -35,7 +35,7 @@ use crate::keyspace::value::Value;
 use crate::keyspace::zset::{Limits, Upsert, Zset};
 use crate::protocol::reply::ReplyBuf;
 use crate::server::blocking::{parse_timeout, BlockKind};
-use crate::server::notify;
+use crate::server::{notify, propagate};
 use crate::util::glob::glob_match;
 use crate::util::numbers::{fmt_double, parse_f64, parse_i64};
 use crate::util::rng::Rng;
@@ -941,6 +941,8 @@ fn bzpop_generic(ctx: &mut Ctx, args: &Args, max: bool) -> CmdResult {
         };
         let (n, emptied) = pop_reply(db, out, id, (max, 1), header, emit_flat);
         ctx.dirty += n as u64;
+        // Propagated as the non-blocking form.
+        ctx.propagate_as(&[zpop_name(max), k]);
         notify_change(ctx, pop_event(max), k, emptied);
         return Ok(());
     }
@@ -950,6 +952,15 @@ fn bzpop_generic(ctx: &mut Ctx, args: &Args, max: bool) -> CmdResult {
     }
     ctx.block(&keys, deadline, BlockKind::Zset);
     Ok(())
+}
+
+/// The pop a served blocking pop or a ZMPOP propagates as.
+fn zpop_name(max: bool) -> &'static [u8] {
+    if max {
+        b"ZPOPMAX"
+    } else {
+        b"ZPOPMIN"
+    }
 }
 
 fn bzpopmin(ctx: &mut Ctx, args: &Args) -> CmdResult {
@@ -1013,6 +1024,11 @@ fn mpop_from(ctx: &mut Ctx, keys: &[&[u8]], max: bool, count: usize) -> Result<b
         };
         let (n, emptied) = pop_reply(db, out, id, (max, count), header, emit_nested);
         ctx.dirty += n as u64;
+        // Propagated as `ZPOPMIN|ZPOPMAX key n` (n: the members popped).
+        if ctx.propagating() {
+            let n = propagate::int_arg(n as i64);
+            ctx.propagate_as(&[zpop_name(max), k, &n]);
+        }
         notify_change(ctx, pop_event(max), k, emptied);
         return Ok(true);
     }

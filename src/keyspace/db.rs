@@ -82,6 +82,10 @@ pub struct Db {
     /// Record every write, not only to watched keys (client-side caching
     /// is on for some client).
     record_all_writes: bool,
+    /// Keys deleted by expiry, for the propagation point to send as DEL
+    /// (`server::propagate`); logged only while `log_expired` is on.
+    expired_log: Vec<SmallBytes>,
+    log_expired: bool,
 }
 
 /// The LFU parameters (Redis's lfu-log-factor and lfu-decay-time).
@@ -119,6 +123,8 @@ impl Db {
             event_log: 0,
             events: Vec::new(),
             record_all_writes: false,
+            expired_log: Vec::new(),
+            log_expired: false,
         }
     }
 
@@ -401,9 +407,26 @@ impl Db {
         std::mem::take(&mut self.events)
     }
 
+    /// Turns the log of keys deleted by expiry on or off.
+    pub fn log_expired(&mut self, on: bool) {
+        self.log_expired = on;
+    }
+
+    pub fn has_expired_log(&self) -> bool {
+        !self.expired_log.is_empty()
+    }
+
+    /// Takes the keys deleted by expiry since the last call, oldest first.
+    pub fn take_expired_log(&mut self) -> Vec<SmallBytes> {
+        std::mem::take(&mut self.expired_log)
+    }
+
     /// Deletes an entry whose TTL has passed.
     fn expire_id(&mut self, id: EntryId) {
         self.log_event(DbEvent::Expired, |d| d.dict.key(id).clone());
+        if self.log_expired {
+            self.expired_log.push(self.dict.key(id).clone());
+        }
         self.note_write(id, true);
         self.remove_entry(id);
         self.expired_keys += 1;

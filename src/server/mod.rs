@@ -10,6 +10,7 @@ pub mod client;
 pub mod event_loop;
 pub mod latency;
 pub mod notify;
+pub mod propagate;
 pub mod pubsub;
 pub mod tracking;
 
@@ -104,6 +105,8 @@ pub struct ServerState {
     pub in_exec: bool,
     /// Client-side caching: tracked keys, BCAST prefixes.
     pub tracking: tracking::Tracking,
+    /// Where writes leave for the AOF and replicas (`propagate.rs`).
+    pub propagation: propagate::Propagation,
 }
 
 impl ServerState {
@@ -137,6 +140,7 @@ impl ServerState {
             watching: 0,
             in_exec: false,
             tracking: tracking::Tracking::default(),
+            propagation: propagate::Propagation::default(),
             shared: client::Shared::default(),
             mem_startup: crate::commands::server::startup_memory(),
             slowlog: latency::SlowLog::default(),
@@ -180,6 +184,8 @@ impl ServerState {
                 log |= class;
             }
         }
+        self.propagation.lazy_expire =
+            self.config.value_of("lazyfree-lazy-expire").as_deref() == Some("yes");
         for db in self.dbs.iter_mut() {
             db.set_event_log(log);
             if db.lfu_params() != lfu {
