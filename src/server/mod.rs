@@ -107,6 +107,10 @@ pub struct ServerState {
     pub tracking: tracking::Tracking,
     /// Where writes leave for the AOF and replicas (`propagate.rs`).
     pub propagation: propagate::Propagation,
+    /// RDB saves and loads: statistics, the load in progress at start.
+    pub rdb: crate::persistence::rdb::save::RdbState,
+    /// The point-in-time snapshot being written (BGSAVE, AOF rewrite).
+    pub snapshot: Option<Box<crate::persistence::rdb::snapshot::Running>>,
 }
 
 impl ServerState {
@@ -141,6 +145,8 @@ impl ServerState {
             in_exec: false,
             tracking: tracking::Tracking::default(),
             propagation: propagate::Propagation::default(),
+            rdb: Default::default(),
+            snapshot: None,
             shared: client::Shared::default(),
             mem_startup: crate::commands::server::startup_memory(),
             slowlog: latency::SlowLog::default(),
