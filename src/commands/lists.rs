@@ -757,9 +757,19 @@ fn bmove_generic(ctx: &mut Ctx, args: &Args, from: End, to: End, timeout_arg: us
     let src = args.get(1);
     if lookup_list(ctx.db(), src, now)?.is_some() {
         move_generic(ctx, src, args.get(2), from, to)?;
-        // Propagated as the non-blocking form.
+        // Propagated as the non-blocking form: BLMOVE as sent, or, served
+        // after blocking, with the directions in lower case (as Redis 7.0).
         if ctx.dirty > 0 {
-            if timeout_arg == 5 {
+            let served_later = ctx.clients[ctx.cid].wait.is_some();
+            if timeout_arg == 5 && served_later {
+                let word = |e: End| -> &'static [u8] {
+                    match e {
+                        End::Head => b"left",
+                        End::Tail => b"right",
+                    }
+                };
+                ctx.propagate_as(&[b"LMOVE", src, args.get(2), word(from), word(to)]);
+            } else if timeout_arg == 5 {
                 let a: Vec<&[u8]> = args.iter_from(1).take(4).collect();
                 ctx.propagate_as(&[b"LMOVE", a[0], a[1], a[2], a[3]]);
             } else {

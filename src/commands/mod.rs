@@ -153,6 +153,7 @@ const TABLES: &[&[CommandSpec]] = &[
     pubsub::COMMANDS,
     transactions::COMMANDS,
     sort::COMMANDS,
+    crate::persistence::aof::COMMANDS,
 ];
 
 impl Registry {

@@ -794,18 +794,10 @@ fn section_persistence(ctx: &mut Ctx, s: &mut String) {
         field!(s, "loading_loaded_perc", "{perc:.2}");
         field!(s, "loading_eta_seconds", "{eta}");
     }
-    field!(s, "aof_enabled", "0");
-    field!(s, "aof_rewrite_in_progress", "0");
-    field!(s, "aof_rewrite_scheduled", "0");
-    field!(s, "aof_last_rewrite_time_sec", "-1");
-    field!(s, "aof_current_rewrite_time_sec", "-1");
-    field!(s, "aof_last_bgrewrite_status", "ok");
-    field!(s, "aof_rewrites", "0");
-    field!(s, "aof_rewrites_consecutive_failures", "0");
-    field!(s, "aof_last_write_status", "ok");
-    field!(s, "aof_last_cow_size", "0");
+    crate::persistence::aof::info_fields(srv, s);
     field!(s, "module_fork_in_progress", "0");
     field!(s, "module_fork_last_cow_size", "0");
+    crate::persistence::aof::info_tail(srv, s);
 }
 
 /// Mean of the ops/sec samples (INFO instantaneous_ops_per_sec).

@@ -3,4 +3,5 @@
 //! process is in Redis 7.0's own formats, so files move between ferrodis and
 //! real Redis in both directions.
 
+pub mod aof;
 pub mod rdb;

@@ -168,7 +168,13 @@ impl EventLoop {
     /// Runs until SHUTDOWN or SIGTERM/SIGINT.
     pub fn run(&mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
-        if let Err(e) = rdb::save::start_loading(&mut self.srv) {
+        // With appendonly yes the AOF is loaded, not the dump (as Redis).
+        let load = if self.srv.config.appendonly {
+            crate::persistence::aof::start(&mut self.srv)
+        } else {
+            rdb::save::start_loading(&mut self.srv)
+        };
+        if let Err(e) = load {
             return Err(fatal_load_error(e));
         }
         loop {
@@ -766,6 +772,7 @@ impl EventLoop {
             return;
         };
         c.pending_write = false;
+        crate::persistence::aof::write_pending(&mut self.srv);
         while c.sent < c.out.buf.len() {
             match c.sock.write(&c.out.buf[c.sent..]) {
                 Ok(0) => break,
@@ -817,6 +824,8 @@ impl EventLoop {
     }
 
     fn flush_pending(&mut self) {
+        // The AOF gets the writes before any reply leaves.
+        crate::persistence::aof::before_sleep(&mut self.srv);
         let pending = std::mem::take(&mut self.pending);
         for &cid in &pending {
             if self.clients.contains(cid) && self.clients[cid].pending_write {

@@ -107,6 +107,8 @@ pub struct ServerState {
     pub tracking: tracking::Tracking,
     /// Where writes leave for the AOF and replicas (`propagate.rs`).
     pub propagation: propagate::Propagation,
+    /// The append-only file (`persistence/aof.rs`).
+    pub aof: crate::persistence::aof::Aof,
     /// RDB saves and loads: statistics, the load in progress at start.
     pub rdb: crate::persistence::rdb::save::RdbState,
     /// The point-in-time snapshot being written (BGSAVE, AOF rewrite).
@@ -145,6 +147,7 @@ impl ServerState {
             in_exec: false,
             tracking: tracking::Tracking::default(),
             propagation: propagate::Propagation::default(),
+            aof: Default::default(),
             rdb: Default::default(),
             snapshot: None,
             shared: client::Shared::default(),
@@ -192,6 +195,7 @@ impl ServerState {
         }
         self.propagation.lazy_expire =
             self.config.value_of("lazyfree-lazy-expire").as_deref() == Some("yes");
+        crate::persistence::aof::config_changed(self);
         for db in self.dbs.iter_mut() {
             db.set_event_log(log);
             if db.lfu_params() != lfu {
