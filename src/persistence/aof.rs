@@ -424,6 +424,8 @@ fn file_size(path: &Path) -> u64 {
 /// before replies are written), and runs what waits on the loop: a
 /// scheduled rewrite, the auto-rewrite trigger, the fsync at shutdown.
 pub fn before_sleep(srv: &mut ServerState) {
+    // From the first turn of the loop on, CONFIG SET appendonly acts.
+    srv.aof.started = true;
     // Keys the cron (or the loop) deleted by expiry since the last turn.
     crate::server::propagate::flush_expired(srv);
     write_pending(srv);
@@ -1003,12 +1005,7 @@ pub fn start_rewrite(srv: &mut ServerState) -> Result<(), String> {
         keep_from,
         temp_incr,
     });
-    let r = rdb::start_snapshot(
-        srv,
-        &path,
-        Purpose::AofRewrite,
-        Box::new(rewrite_done),
-    );
+    let r = rdb::start_snapshot(srv, &path, Purpose::AofRewrite, Box::new(rewrite_done));
     if let Err(e) = r {
         let out = Outcome {
             result: Err(e.clone()),
