@@ -320,6 +320,13 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
         reject(ctx, Some(idx), CmdError::from(MISCONF));
         return start;
     }
+    // And while the AOF cannot be written.
+    if !ctx.srv.in_exec && (spec.flags.has(table::Flags::WRITE) || top.name == "ping") {
+        if let Some(e) = crate::persistence::aof::write_error(ctx.srv) {
+            reject(ctx, Some(idx), e);
+            return start;
+        }
+    }
     // A RESP2 connection in Pub/Sub mode only (un)subscribes and pings.
     // (Commands EXEC runs were checked when they were queued.)
     let caller = &ctx.clients[ctx.cid];

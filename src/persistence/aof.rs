@@ -336,6 +336,8 @@ pub struct Aof {
     pub current_size: u64,
     pub base_size: u64,
     pub last_write_ok: bool,
+    /// The error of the last failed write (MISCONF names it).
+    last_write_error: String,
     pub rewrite_scheduled: bool,
     rewrite: Option<Rewrite>,
     pub last_rewrite_secs: i64,
@@ -359,6 +361,7 @@ impl Default for Aof {
             current_size: 0,
             base_size: 0,
             last_write_ok: true,
+            last_write_error: String::new(),
             rewrite_scheduled: false,
             rewrite: None,
             last_rewrite_secs: -1,
@@ -489,7 +492,7 @@ fn write_now(srv: &mut ServerState) {
         aof.unwritten = buf;
         return;
     };
-    match f.write_all(&buf) {
+    match write_all_or_undo(f, &mut buf) {
         Ok(()) => {
             aof.current_size += buf.len() as u64;
             if !aof.last_write_ok {
@@ -499,10 +502,10 @@ fn write_now(srv: &mut ServerState) {
             match srv.config.appendfsync.as_str() {
                 "always" => {
                     if let Err(e) = f.sync_data() {
-                        log::warn!(
-                            "Can't persist append only file with fsync() on the AOF file: {e}"
-                        );
-                        aof.last_write_ok = false;
+                        // As Redis: the replies would acknowledge writes
+                        // that may not survive, so the server stops.
+                        log::warn!("Can't persist append only file with fsync() when the AOF fsync policy is 'always': {e}. Exiting...");
+                        std::process::exit(1);
                     }
                 }
                 "everysec" => {
@@ -519,13 +522,65 @@ fn write_now(srv: &mut ServerState) {
             }
         }
         Err(e) => {
-            // write_all may have written a part: the file then ends with a
-            // partial command, which the loader cuts off (aof-load-truncated).
+            if srv.config.appendfsync == "always" {
+                log::warn!("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
+                std::process::exit(1);
+            }
             log::warn!("Error writing to the AOF file: {e}");
             aof.last_write_ok = false;
+            aof.last_write_error = io_error_text(&e);
             aof.unwritten = buf;
         }
     }
+}
+
+/// Writes all of `buf`. On an error after a partial write the file is cut
+/// back to its length before (so a retry does not duplicate a command); if
+/// that fails too, the written part is dropped from `buf` instead.
+fn write_all_or_undo(f: &mut File, buf: &mut Vec<u8>) -> io::Result<()> {
+    let mut done = 0;
+    while done < buf.len() {
+        match f.write(&buf[done..]) {
+            Ok(0) => {
+                return Err(io::Error::new(io::ErrorKind::WriteZero, "short write"));
+            }
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                if done > 0 {
+                    let undone = f
+                        .metadata()
+                        .and_then(|m| f.set_len(m.len().saturating_sub(done as u64)));
+                    if undone.is_err() {
+                        buf.drain(..done);
+                    }
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An I/O error as strerror words it ("No space left on device").
+fn io_error_text(e: &io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// The error writes are refused with while the AOF cannot be written
+/// (Redis's MISCONF for the AOF), if so.
+pub fn write_error(srv: &ServerState) -> Option<CmdError> {
+    if srv.aof.last_write_ok || srv.aof.state == State::Off {
+        return None;
+    }
+    Some(CmdError::from(format!(
+        "MISCONF Errors writing to the AOF file: {}",
+        srv.aof.last_write_error
+    )))
 }
 
 /// Switches the writes to `file` (and the everysec thread with them).

@@ -887,6 +887,8 @@ impl EventLoop {
             }
             db.active_expire(now_ms, per_round, stale, deadline);
         }
+        // Each key the cycle deleted goes to the AOF as its own DEL.
+        super::propagate::flush_expired(&mut self.srv);
         if self.srv.config.notify_flags != 0 {
             // `expired` events of the active cycle.
             let mut scratch = ReplyBuf::empty();
