@@ -376,3 +376,36 @@ fn kill9_loses_no_acknowledged_write() {
         );
     }
 }
+
+#[test]
+fn commands_base_without_rdb_preamble() {
+    let dir = TempDir::new("aof-commands-base");
+    let mut args = AOF.to_vec();
+    args.extend(["--aof-use-rdb-preamble", "no"]);
+    let mut ours = Server::ferrodis_in(dir.path(), &args);
+    let mut c = ours.conn();
+    populate(&mut c, "a");
+    cmd(&mut c, "BGREWRITEAOF");
+    wait_rewrite(&ours);
+    populate(&mut c, "b");
+    let want = digest(&ours);
+    drop(c);
+    assert_eq!(
+        manifest(dir.path()),
+        "file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+    );
+    ours.restart();
+    assert_eq!(digest(&ours), want, "after restart");
+    ours.kill();
+    if !have_redis("commands_base_without_rdb_preamble") {
+        return;
+    }
+    check_aof(dir.path());
+    let rdir = TempDir::new("aof-commands-base-redis");
+    copy_dir(
+        &dir.path().join("appendonlydir"),
+        &rdir.path().join("appendonlydir"),
+    );
+    let redis = Server::spawn_in("redis-server", rdir.path(), &args).unwrap();
+    assert_eq!(digest(&redis), want, "redis loading the commands base");
+}

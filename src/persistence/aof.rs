@@ -319,6 +319,8 @@ struct Rewrite {
     keep_from: usize,
     /// Writes go to the temporary incr file (the AOF is being turned on).
     temp_incr: bool,
+    /// The name of the new base file.
+    base: String,
 }
 
 /// The AOF's state and statistics (`ServerState::aof`).
@@ -387,8 +389,14 @@ fn incr_name(srv: &ServerState, seq: u64) -> String {
     format!("{}.{seq}.incr.aof", srv.config.appendfilename)
 }
 
+/// aof-use-rdb-preamble: the base is an RDB image (else commands).
+fn rdb_preamble(srv: &ServerState) -> bool {
+    srv.config.value_of("aof-use-rdb-preamble").as_deref() != Some("no")
+}
+
 fn base_name(srv: &ServerState, seq: u64) -> String {
-    format!("{}.{seq}.base.rdb", srv.config.appendfilename)
+    let ext = if rdb_preamble(srv) { "rdb" } else { "aof" };
+    format!("{}.{seq}.base.{ext}", srv.config.appendfilename)
 }
 
 fn temp_incr_name(srv: &ServerState) -> String {
@@ -718,8 +726,12 @@ fn migrate_single_file(srv: &ServerState, old: &Path) -> Result<Manifest, String
     Ok(m)
 }
 
-/// Writes an RDB base of the current dataset, synchronously.
+/// Writes a base of the current dataset, synchronously: an RDB image, or
+/// commands under aof-use-rdb-preamble no.
 fn write_base_sync(srv: &ServerState, path: &Path) -> io::Result<u64> {
+    if !rdb_preamble(srv) {
+        return write_command_base(srv, path);
+    }
     let tmp = format!("temp-rewriteaof-{}.aof", std::process::id());
     let mut sink = rdb::file::FileSink::create(path, &tmp, srv.config.rdbchecksum)?;
     match rdb::file::write_dataset(srv, true, &mut |b| sink.write(b)) {
@@ -729,6 +741,105 @@ fn write_base_sync(srv: &ServerState, path: &Path) -> io::Result<u64> {
             Err(e)
         }
     }
+}
+
+/// Commands per RPUSH/SADD/ZADD/HMSET of a base in AOF form, as Redis
+/// (AOF_REWRITE_ITEMS_PER_CMD).
+const ITEMS_PER_CMD: usize = 64;
+
+/// A base in AOF form (aof-use-rdb-preamble no), as Redis's rewrite writes
+/// it: per database a SELECT, then per key SET, or RPUSH/SADD/ZADD/HMSET of
+/// up to 64 items each, and PEXPIREAT for a TTL; keys already expired are
+/// left out. Written to a temp file, synced and renamed into place.
+fn write_command_base(srv: &ServerState, path: &Path) -> io::Result<u64> {
+    use crate::keyspace::value::{IntBuf, Value};
+    use crate::server::propagate::{encode_into, int_arg};
+    let tmp = path.with_file_name(format!("temp-rewriteaof-{}.aof", std::process::id()));
+    let mut file = io::BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
+    let mut out = ReplyBuf::empty();
+    let mut written = 0u64;
+    let now = crate::server::unix_ms();
+    let batch = |out: &mut ReplyBuf, cmd: &[u8], key: &[u8], items: &[Vec<u8>]| {
+        for chunk in items.chunks(ITEMS_PER_CMD) {
+            let mut argv: Vec<&[u8]> = vec![cmd, key];
+            argv.extend(chunk.iter().map(Vec::as_slice));
+            encode_into(out, &argv);
+        }
+    };
+    let r = (|| -> io::Result<()> {
+        for db in &srv.dbs {
+            if db.is_empty() {
+                continue;
+            }
+            encode_into(&mut out, &[b"SELECT", &int_arg(db.id as i64)]);
+            for id in db.entries() {
+                let when = db.expire_of(id);
+                if when.is_some_and(|w| w < now) {
+                    continue;
+                }
+                let key = db.key(id);
+                let mut items: Vec<Vec<u8>> = Vec::new();
+                match db.value(id) {
+                    Value::List(l) => {
+                        l.for_each(|e| items.push(e.to_vec()));
+                        batch(&mut out, b"RPUSH", key, &items);
+                    }
+                    Value::Set(s) => {
+                        s.for_each(|m| items.push(m.to_vec()));
+                        batch(&mut out, b"SADD", key, &items);
+                    }
+                    Value::Zset(z) => {
+                        z.for_each(|m, score| {
+                            let mut sc = Vec::new();
+                            crate::util::numbers::fmt_double(score, &mut sc);
+                            items.push(sc);
+                            items.push(m.to_vec());
+                        });
+                        for chunk in items.chunks(ITEMS_PER_CMD * 2) {
+                            let mut argv: Vec<&[u8]> = vec![b"ZADD", key];
+                            argv.extend(chunk.iter().map(Vec::as_slice));
+                            encode_into(&mut out, &argv);
+                        }
+                    }
+                    Value::Hash(h) => {
+                        h.for_each(|f, v| {
+                            items.push(f.to_vec());
+                            items.push(v.to_vec());
+                        });
+                        for chunk in items.chunks(ITEMS_PER_CMD * 2) {
+                            let mut argv: Vec<&[u8]> = vec![b"HMSET", key];
+                            argv.extend(chunk.iter().map(Vec::as_slice));
+                            encode_into(&mut out, &argv);
+                        }
+                    }
+                    v => {
+                        let mut tmp: IntBuf = [0; 24];
+                        let bytes = v.as_bytes(&mut tmp).unwrap_or_default();
+                        encode_into(&mut out, &[b"SET", key, bytes]);
+                    }
+                }
+                if let Some(w) = when {
+                    encode_into(&mut out, &[b"PEXPIREAT", key, &int_arg(w)]);
+                }
+                if out.buf.len() >= 1 << 20 {
+                    file.write_all(&out.buf)?;
+                    written += out.buf.len() as u64;
+                    out.buf.clear();
+                }
+            }
+        }
+        file.write_all(&out.buf)?;
+        written += out.buf.len() as u64;
+        file.flush()?;
+        file.get_ref().sync_all()?;
+        fs::rename(&tmp, path)?;
+        rdb::file::sync_dir_of(path);
+        Ok(())
+    })();
+    if r.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    r.map(|()| written)
 }
 
 /// Loads the base and the incr files of `m`.
@@ -1053,13 +1164,31 @@ pub fn start_rewrite(srv: &mut ServerState) -> Result<(), String> {
         }
         State::Off => keep_from = srv.aof.manifest.incrs.len(),
     }
-    let path = dir.join(base_name(srv, srv.aof.manifest.base_seq + 1));
+    let base = base_name(srv, srv.aof.manifest.base_seq + 1);
+    let path = dir.join(&base);
     let started = Instant::now();
     srv.aof.rewrite = Some(Rewrite {
         started,
         keep_from,
         temp_incr,
+        base,
     });
+    if !rdb_preamble(srv) {
+        // Commands: written now, on the loop (the snapshot writes RDB only).
+        let result = write_command_base(srv, &path).map_err(|e| e.to_string());
+        let out = Outcome {
+            result,
+            elapsed: started.elapsed(),
+            records: 0,
+        };
+        let failed = out.result.is_err();
+        rewrite_done(srv, &out);
+        if failed {
+            return Err("Can't write the AOF base".into());
+        }
+        log::info!("Append only file rewritten (commands base)");
+        return Ok(());
+    }
     let r = rdb::start_snapshot(srv, &path, Purpose::AofRewrite, Box::new(rewrite_done));
     if let Err(e) = r {
         let out = Outcome {
@@ -1098,7 +1227,7 @@ fn rewrite_done(srv: &mut ServerState, out: &Outcome) {
         .chain(m.history.drain(..))
         .collect();
     m.base_seq += 1;
-    let base = base_name(srv, m.base_seq);
+    let base = job.base.clone();
     m.base = Some(FileInfo {
         name: base.clone(),
         seq: m.base_seq,
