@@ -60,12 +60,18 @@ impl Feed {
     /// needed, as for EXEC).
     fn push(&mut self, db: Option<usize>, cmd: &[u8]) {
         if let Some(db) = db {
-            if self.selected != Some(db) {
-                encode_into(&mut self.buf, &[b"SELECT", &int_arg(db as i64)]);
-                self.selected = Some(db);
-            }
+            self.select(db);
         }
         self.buf.buf.extend_from_slice(cmd);
+    }
+
+    /// Writes a SELECT if the next command is for another database.
+    #[inline]
+    fn select(&mut self, db: usize) {
+        if self.selected != Some(db) {
+            encode_into(&mut self.buf, &[b"SELECT", &int_arg(db as i64)]);
+            self.selected = Some(db);
+        }
     }
 
     /// Forgets the selected database: the next command starts with SELECT
@@ -182,6 +188,21 @@ fn drain_expired(srv: &mut ServerState) {
 pub fn end_command(ctx: &mut Ctx, argv: &crate::commands::Args, saved: bool) {
     drain_expired(ctx.srv);
     let p = &mut ctx.srv.propagation;
+    if !p.replaced && ctx.dirty > 0 && p.depth == 1 && p.ops.is_empty() {
+        // The common case, a unit of one command: straight to the feeds.
+        for feed in [&mut p.aof, &mut p.repl] {
+            if feed.on {
+                feed.select(ctx.db);
+                feed.buf.array(argv.len());
+                for a in argv.iter_from(0) {
+                    feed.buf.bulk(a);
+                }
+            }
+        }
+        p.replaced = saved;
+        p.depth = 0;
+        return;
+    }
     if !p.replaced && ctx.dirty > 0 {
         let start = p.unit.buf.len();
         p.unit.array(argv.len());
