@@ -643,6 +643,16 @@ pub fn start(srv: &mut ServerState) -> Result<(), String> {
         Some(m) => {
             let t = Instant::now();
             load_files(srv, &m)?;
+            // Loading at start is not command traffic.
+            for st in srv.cmd_stats.iter_mut() {
+                *st = Default::default();
+            }
+            for h in srv.cmd_latency.iter_mut() {
+                *h = None;
+            }
+            srv.stats.commands_processed = 0;
+            srv.stats.total_error_replies = 0;
+            srv.stats.errors.clear();
             log::info!(
                 "DB loaded from append only file: {:.3} seconds",
                 t.elapsed().as_secs_f64()
@@ -872,17 +882,39 @@ fn load_files(srv: &mut ServerState, m: &Manifest) -> Result<(), String> {
         replay(srv, &mut pseudo, &bytes, &path, i + 1 == last)?;
         log::info!("DB loaded from incr file {}", f.name);
     }
-    // Loading is not a change, nor command traffic.
+    // Loading is not a change.
     srv.dirty = 0;
-    for st in srv.cmd_stats.iter_mut() {
-        *st = Default::default();
+    Ok(())
+}
+
+/// DEBUG LOADAOF: the pending writes flushed, the databases emptied and
+/// the AOF loaded again from its manifest (nothing loaded is propagated).
+/// `Err` when the AOF is off or cannot be loaded.
+pub fn debug_loadaof(srv: &mut ServerState) -> Result<(), String> {
+    if srv.aof.state == State::On {
+        write_pending(srv);
+        if let Some(f) = &srv.aof.file {
+            let _ = f.sync_data();
+        }
     }
-    for h in srv.cmd_latency.iter_mut() {
-        *h = None;
+    let dir = aof_dir(srv);
+    let text = fs::read_to_string(dir.join(manifest_name(srv)))
+        .map_err(|e| format!("Can't open the AOF manifest: {e}"))?;
+    let m = Manifest::parse(&text)?;
+    for db in srv.dbs.iter_mut() {
+        db.clear();
     }
-    srv.stats.commands_processed = 0;
-    srv.stats.total_error_replies = 0;
-    srv.stats.errors.clear();
+    let feeds = (srv.propagation.aof.on, srv.propagation.repl.on);
+    srv.propagation.aof.on = false;
+    srv.propagation.repl.on = false;
+    let r = load_files(srv, &m);
+    (srv.propagation.aof.on, srv.propagation.repl.on) = feeds;
+    // A key expired by a replayed command is not propagated either.
+    for db in srv.dbs.iter_mut() {
+        db.take_expired_log();
+    }
+    r?;
+    log::warn!("Append Only File loaded by DEBUG LOADAOF");
     Ok(())
 }
 
