@@ -409,3 +409,26 @@ fn commands_base_without_rdb_preamble() {
     let redis = Server::spawn_in("redis-server", rdir.path(), &args).unwrap();
     assert_eq!(digest(&redis), want, "redis loading the commands base");
 }
+
+#[test]
+fn redis6_preamble_file_is_migrated() {
+    // An RDB image followed by commands, as Redis 6 wrote appendonly.aof
+    // with aof-use-rdb-preamble yes.
+    let src = TempDir::new("aof-preamble-src");
+    let mut saver = Server::ferrodis_in(src.path(), &[]);
+    let mut c = saver.conn();
+    cmd(&mut c, "SET a 1");
+    cmd(&mut c, "SAVE");
+    drop(c);
+    saver.kill();
+    let mut bytes = fs::read(src.path().join("dump.rdb")).unwrap();
+    bytes.extend_from_slice(
+        b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$4\r\ntail\r\n$1\r\n2\r\n",
+    );
+    let dir = TempDir::new("aof-preamble");
+    fs::write(dir.path().join("appendonly.aof"), &bytes).unwrap();
+    let ours = Server::ferrodis_in(dir.path(), AOF);
+    let mut c = ours.conn();
+    assert_eq!(cmd(&mut c, "GET a").as_bytes().unwrap(), b"1");
+    assert_eq!(cmd(&mut c, "GET tail").as_bytes().unwrap(), b"2");
+}

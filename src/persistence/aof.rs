@@ -862,11 +862,23 @@ fn load_files(srv: &mut ServerState, m: &Manifest) -> Result<(), String> {
         let bytes = fs::read(&path)
             .map_err(|e| format!("Can't open the append-only file {}: {e}", b.name))?;
         if rdb::file::is_rdb(&bytes) {
+            // An RDB image, which a Redis 6 single file may follow with
+            // commands (its "preamble" form).
             log::info!("Reading RDB base file on AOF loading...");
-            rdb::load_bytes(srv, &bytes)
-                .map_err(|e| format!("Error loading the AOF base file {}: {e}", b.name))?;
+            let bad = |e: rdb::codec::RdbError| {
+                format!("Error loading the AOF base file {}: {e}", b.name)
+            };
+            let mut loader = rdb::file::Loader::new(bytes.clone()).map_err(bad)?;
+            while !loader.done {
+                loader.step(srv, usize::MAX).map_err(bad)?;
+            }
+            let end = loader.loaded_bytes();
+            if end < bytes.len() {
+                log::info!("Reading the remaining AOF tail...");
+                replay(srv, &mut pseudo, &bytes, end, &path, last == 0)?;
+            }
         } else {
-            replay(srv, &mut pseudo, &bytes, &path, last == 0)?;
+            replay(srv, &mut pseudo, &bytes, 0, &path, last == 0)?;
         }
         log::info!("DB loaded from base file {}", b.name);
     }
@@ -879,7 +891,7 @@ fn load_files(srv: &mut ServerState, m: &Manifest) -> Result<(), String> {
             Err(e) if e.kind() == io::ErrorKind::NotFound && i + 1 == last => Vec::new(),
             Err(e) => return Err(format!("Can't open the append-only file {}: {e}", f.name)),
         };
-        replay(srv, &mut pseudo, &bytes, &path, i + 1 == last)?;
+        replay(srv, &mut pseudo, &bytes, 0, &path, i + 1 == last)?;
         log::info!("DB loaded from incr file {}", f.name);
     }
     // Loading is not a change.
@@ -1056,13 +1068,15 @@ fn next_item(b: &[u8], pos: usize) -> Next {
     Next::Command(ranges, p)
 }
 
-/// Replays the commands of one AOF file. A file that ends inside a command
-/// (or inside MULTI) is cut back to its last complete command when it is
-/// the last file and aof-load-truncated is yes, else the load fails.
+/// Replays the commands of one AOF file from offset `start`. A file that
+/// ends inside a command (or inside MULTI) is cut back to its last complete
+/// command when it is the last file and aof-load-truncated is yes, else the
+/// load fails.
 fn replay(
     srv: &mut ServerState,
     pc: &mut PseudoClient,
     bytes: &[u8],
+    start: usize,
     path: &Path,
     is_last: bool,
 ) -> Result<(), String> {
@@ -1071,7 +1085,7 @@ fn replay(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let reg = crate::commands::Registry::get();
-    let mut pos = 0;
+    let mut pos = start;
     let mut multi_start = None;
     let mut truncated_at = None;
     while pos < bytes.len() {
