@@ -439,7 +439,10 @@ pub fn before_sleep(srv: &mut ServerState) {
     srv.aof.started = true;
     // Keys the cron (or the loop) deleted by expiry since the last turn.
     crate::server::propagate::flush_expired(srv);
-    write_pending(srv);
+    // Bytes a failed write left are retried here, once per turn.
+    if !srv.propagation.aof.buf.buf.is_empty() || !srv.aof.unwritten.is_empty() {
+        write_now(srv);
+    }
     if srv.aof.state == State::Off && !srv.aof.rewrite_scheduled {
         return;
     }
@@ -478,10 +481,11 @@ fn auto_rewrite_due(aof: &Aof) -> bool {
 }
 
 /// Writes the propagated bytes to the incr file (fsynced at once under
-/// `appendfsync always`). Cheap when there is nothing to write.
+/// `appendfsync always`) before a reply is written. Cheap when there is
+/// nothing to write.
 #[inline]
 pub fn write_pending(srv: &mut ServerState) {
-    if srv.propagation.aof.buf.buf.is_empty() && srv.aof.unwritten.is_empty() {
+    if srv.propagation.aof.buf.buf.is_empty() {
         return;
     }
     write_now(srv);
@@ -640,9 +644,15 @@ pub fn start(srv: &mut ServerState) -> Result<(), String> {
     fs::create_dir_all(&dir)
         .map_err(|e| format!("Can't create the AOF directory {}: {e}", dir.display()))?;
     let mut m = match manifest {
-        Some(m) => {
+        Some(mut m) => {
+            finish_migration(srv, &m)?;
             let t = Instant::now();
             load_files(srv, &m)?;
+            // History files (a rewrite's leftovers) are deleted, as Redis.
+            for h in m.history.drain(..) {
+                log::info!("Removing the history file {} in the background", h.name);
+                let _ = fs::remove_file(dir.join(&h.name));
+            }
             // Loading at start is not command traffic.
             for st in srv.cmd_stats.iter_mut() {
                 *st = Default::default();
@@ -726,14 +736,33 @@ fn migrate_single_file(srv: &ServerState, old: &Path) -> Result<Manifest, String
         ..Manifest::default()
     };
     // The manifest first: a crash between the two steps leaves a manifest
-    // naming a file still outside the directory, and the old file, intact.
-    fs::rename(old, dir.join(&name)).map_err(|e| format!("Can't move {name}: {e}"))?;
+    // naming a file still outside the directory, which `finish_migration`
+    // moves at the next start.
     persist_manifest(srv, &m).map_err(|e| format!("Can't persist the AOF manifest: {e}"))?;
+    fs::rename(old, dir.join(&name)).map_err(|e| format!("Can't move {name}: {e}"))?;
     log::info!(
         "Successfully migrated an old-style AOF file ({name}) into the AOF directory ({}).",
         dir.display()
     );
     Ok(m)
+}
+
+/// A migration cut short between its manifest and the move of the file:
+/// the base the manifest names is still in `dir`, not in the AOF directory.
+fn finish_migration(srv: &ServerState, m: &Manifest) -> Result<(), String> {
+    let Some(b) = &m.base else {
+        return Ok(());
+    };
+    let inside = aof_dir(srv).join(&b.name);
+    let outside = PathBuf::from(&b.name);
+    if b.name == srv.config.appendfilename && !inside.exists() && outside.is_file() {
+        fs::rename(&outside, &inside).map_err(|e| format!("Can't move {}: {e}", b.name))?;
+        log::info!(
+            "Moved {} into the AOF directory (an interrupted upgrade)",
+            b.name
+        );
+    }
+    Ok(())
 }
 
 /// Writes a base of the current dataset, synchronously: an RDB image, or
