@@ -41,6 +41,10 @@ pub struct Outcome {
     pub result: Result<u64, String>,
     pub elapsed: Duration,
     pub records: u64,
+    /// Turns of the loop that walked, and the longest of them (the pause
+    /// the snapshot put on the loop).
+    pub slices: u64,
+    pub longest_slice: Duration,
 }
 
 /// What a running snapshot is for (INFO tells them apart).
@@ -67,6 +71,8 @@ pub struct Running {
     last_db: Option<usize>,
     pending: Vec<u8>,
     records: u64,
+    slices: u64,
+    longest_slice: Duration,
     on_done: Option<OnDone>,
 }
 
@@ -156,6 +162,8 @@ pub fn start_snapshot(
         last_db: None,
         pending: Vec::new(),
         records: 0,
+        slices: 0,
+        longest_slice: Duration::ZERO,
         on_done: Some(on_done),
     }));
     Ok(())
@@ -177,7 +185,8 @@ pub fn step(srv: &mut ServerState, budget: Duration) -> bool {
     if !run.walking {
         return false;
     }
-    let deadline = Instant::now() + budget;
+    let t0 = Instant::now();
+    let deadline = t0 + budget;
     let behind = run.in_flight.load(Ordering::Relaxed) > MAX_IN_FLIGHT && !run.aborted;
     let mut all_walked = true;
     for i in 0..srv.dbs.len() {
@@ -187,7 +196,7 @@ pub fn step(srv: &mut ServerState, budget: Duration) -> bool {
         }
         let walked = loop {
             let db = &mut srv.dbs[i];
-            if db.snapshot_step(512) {
+            if db.snapshot_step(128) {
                 break true;
             }
             if Instant::now() >= deadline || db.snapshot_pending() >= SEND_AT {
@@ -205,6 +214,8 @@ pub fn step(srv: &mut ServerState, budget: Duration) -> bool {
         collect(srv, i);
     }
     let run = srv.snapshot.as_mut().expect("snapshot running");
+    run.slices += 1;
+    run.longest_slice = run.longest_slice.max(t0.elapsed());
     if all_walked {
         run.walking = false;
         for db in &mut srv.dbs {
@@ -279,6 +290,8 @@ pub fn poll(srv: &mut ServerState) -> bool {
         result,
         elapsed: run.started.elapsed(),
         records: run.records,
+        slices: run.slices,
+        longest_slice: run.longest_slice,
     };
     if let Some(f) = run.on_done.take() {
         f(srv, &outcome);
