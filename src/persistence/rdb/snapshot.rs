@@ -81,6 +81,12 @@ impl Running {
         self.walking
     }
 
+    /// Whether the walk can go on now (it waits while the writer is more
+    /// than `MAX_IN_FLIGHT` behind): the loop then does not sleep.
+    pub fn wants_cpu(&self) -> bool {
+        self.walking && (self.aborted || self.in_flight.load(Ordering::Relaxed) <= MAX_IN_FLIGHT)
+    }
+
     /// Keys written so far (INFO current_save_keys_processed).
     pub fn records_so_far(&self, dbs: &[crate::keyspace::db::Db]) -> u64 {
         self.records + dbs.iter().map(|db| db.snapshot_records()).sum::<u64>()
