@@ -60,6 +60,11 @@ fn bgsave_done(srv: &mut ServerState, out: &Outcome, start_dirty: u64) {
                 out.records,
                 out.elapsed.as_secs_f64()
             );
+            log::info!(
+                "Snapshot walked in {} slices of the event loop, the longest {} us",
+                out.slices,
+                out.longest_slice.as_micros()
+            );
             log::info!("Background saving terminated with success");
             srv.dirty = srv.dirty.saturating_sub(start_dirty);
             srv.last_save_unix = unix_ms() / 1000;

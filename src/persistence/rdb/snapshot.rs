@@ -29,7 +29,7 @@ use crate::server::ServerState;
 
 /// Records handed to the writer and not yet written, at most (the walk pauses
 /// above it; the write hooks still add the few records they must).
-const MAX_IN_FLIGHT: usize = 64 << 20;
+const MAX_IN_FLIGHT: usize = 8 << 20;
 /// Records gathered before a send to the writer.
 const SEND_AT: usize = 256 << 10;
 
@@ -41,6 +41,10 @@ pub struct Outcome {
     pub result: Result<u64, String>,
     pub elapsed: Duration,
     pub records: u64,
+    /// Turns of the loop that walked, and the longest of them (the pause
+    /// the snapshot put on the loop).
+    pub slices: u64,
+    pub longest_slice: Duration,
 }
 
 /// What a running snapshot is for (INFO tells them apart).
@@ -67,12 +71,20 @@ pub struct Running {
     last_db: Option<usize>,
     pending: Vec<u8>,
     records: u64,
+    slices: u64,
+    longest_slice: Duration,
     on_done: Option<OnDone>,
 }
 
 impl Running {
     pub fn is_walking(&self) -> bool {
         self.walking
+    }
+
+    /// Whether the walk can go on now (it waits while the writer is more
+    /// than `MAX_IN_FLIGHT` behind): the loop then does not sleep.
+    pub fn wants_cpu(&self) -> bool {
+        self.walking && (self.aborted || self.in_flight.load(Ordering::Relaxed) <= MAX_IN_FLIGHT)
     }
 
     /// Keys written so far (INFO current_save_keys_processed).
@@ -156,6 +168,8 @@ pub fn start_snapshot(
         last_db: None,
         pending: Vec::new(),
         records: 0,
+        slices: 0,
+        longest_slice: Duration::ZERO,
         on_done: Some(on_done),
     }));
     Ok(())
@@ -177,7 +191,8 @@ pub fn step(srv: &mut ServerState, budget: Duration) -> bool {
     if !run.walking {
         return false;
     }
-    let deadline = Instant::now() + budget;
+    let t0 = Instant::now();
+    let deadline = t0 + budget;
     let behind = run.in_flight.load(Ordering::Relaxed) > MAX_IN_FLIGHT && !run.aborted;
     let mut all_walked = true;
     for i in 0..srv.dbs.len() {
@@ -187,7 +202,7 @@ pub fn step(srv: &mut ServerState, budget: Duration) -> bool {
         }
         let walked = loop {
             let db = &mut srv.dbs[i];
-            if db.snapshot_step(512) {
+            if db.snapshot_step(128) {
                 break true;
             }
             if Instant::now() >= deadline || db.snapshot_pending() >= SEND_AT {
@@ -205,6 +220,8 @@ pub fn step(srv: &mut ServerState, budget: Duration) -> bool {
         collect(srv, i);
     }
     let run = srv.snapshot.as_mut().expect("snapshot running");
+    run.slices += 1;
+    run.longest_slice = run.longest_slice.max(t0.elapsed());
     if all_walked {
         run.walking = false;
         for db in &mut srv.dbs {
@@ -279,6 +296,8 @@ pub fn poll(srv: &mut ServerState) -> bool {
         result,
         elapsed: run.started.elapsed(),
         records: run.records,
+        slices: run.slices,
+        longest_slice: run.longest_slice,
     };
     if let Some(f) = run.on_done.take() {
         f(srv, &outcome);
@@ -310,4 +329,154 @@ pub fn abort(srv: &mut ServerState) {
         let _ = w.join();
     }
     poll(srv);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::keyspace::value::Value;
+    use crate::persistence::rdb::file::load_bytes;
+    use std::collections::BTreeMap;
+
+    type Image = BTreeMap<(usize, Vec<u8>), (Vec<u8>, Option<i64>)>;
+
+    fn image(srv: &mut ServerState) -> Image {
+        let mut m = BTreeMap::new();
+        for db in &srv.dbs {
+            for id in db.entries() {
+                let mut tmp = [0u8; 24];
+                let v = db.value(id).as_bytes(&mut tmp).unwrap_or_default().to_vec();
+                m.insert((db.id, db.key(id).to_vec()), (v, db.expire_of(id)));
+            }
+        }
+        m
+    }
+
+    /// Whatever happens while the walk goes on (overwrites, deletes, new
+    /// keys, TTL changes, a FLUSHDB, a SWAPDB), the file holds the dataset as
+    /// it was when the snapshot started.
+    #[test]
+    fn the_file_is_the_dataset_at_the_start() {
+        let dir = std::env::temp_dir().join(format!("ferrodis-snap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("dump.rdb");
+        let mut srv = ServerState::new(Config::default(), 0);
+        let now = crate::server::unix_ms();
+        for i in 0..20_000u32 {
+            let db = [0, 0, 0, 2, 5][(i % 5) as usize];
+            let key = format!("key:{i}");
+            let val = if i % 7 == 0 {
+                format!("{i}")
+            } else {
+                format!("value-{i}-{}", "x".repeat((i % 50) as usize))
+            };
+            let id = srv.dbs[db].add(key.as_bytes(), Value::string(val.as_bytes()), now);
+            if i % 11 == 0 {
+                srv.dbs[db].set_expire(id, now + 3_600_000 + i64::from(i));
+            }
+        }
+        let before = image(&mut srv);
+        start_snapshot(
+            &mut srv,
+            &path,
+            Purpose::Bgsave,
+            Box::new(|_, out| {
+                assert!(out.result.is_ok(), "{:?}", out.result.as_ref().err());
+            }),
+        )
+        .unwrap();
+        let mut turn = 0u32;
+        loop {
+            step(&mut srv, Duration::from_micros(20));
+            // Mutations between slices, on keys written or not yet written.
+            for j in 0..40u32 {
+                let i = (turn * 97 + j * 31) % 20_000;
+                let db = [0, 0, 0, 2, 5][(i % 5) as usize];
+                let key = format!("key:{i}");
+                let d = &mut srv.dbs[db];
+                match j % 4 {
+                    0 => {
+                        d.set(key.as_bytes(), Value::string(b"changed"), false, now);
+                    }
+                    1 => {
+                        d.delete(key.as_bytes(), now);
+                    }
+                    2 => {
+                        if let Some(id) = d.find(key.as_bytes(), now) {
+                            d.set_expire(id, now + 1000);
+                        }
+                    }
+                    _ => {
+                        let k = format!("new:{turn}:{j}");
+                        d.set(k.as_bytes(), Value::string(b"new"), false, now);
+                    }
+                }
+            }
+            if turn == 3 {
+                let (a, b) = srv.dbs.split_at_mut(5);
+                a[2].swap_data(&mut b[0]);
+            }
+            if turn == 5 {
+                srv.dbs[0].clear();
+            }
+            turn += 1;
+            if poll(&mut srv) {
+                break;
+            }
+            assert!(turn < 100_000);
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let mut fresh = ServerState::new(Config::default(), 0);
+        load_bytes(&mut fresh, &bytes).unwrap();
+        assert_eq!(image(&mut fresh), before);
+        // Every entry is back to the "written" bit: a second snapshot of
+        // the current data works the same.
+        let after = image(&mut srv);
+        start_snapshot(&mut srv, &path, Purpose::Bgsave, Box::new(|_, _| {})).unwrap();
+        while !poll(&mut srv) {
+            step(&mut srv, Duration::from_millis(5));
+        }
+        let mut fresh = ServerState::new(Config::default(), 0);
+        load_bytes(&mut fresh, &std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(image(&mut fresh), after);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_aborted_snapshot_keeps_the_old_file() {
+        let dir = std::env::temp_dir().join(format!("ferrodis-snap-abort-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("dump.rdb");
+        std::fs::write(&path, b"old").unwrap();
+        let mut srv = ServerState::new(Config::default(), 0);
+        let now = crate::server::unix_ms();
+        for i in 0..5000u32 {
+            srv.dbs[0].add(format!("k{i}").as_bytes(), Value::Int(i64::from(i)), now);
+        }
+        start_snapshot(
+            &mut srv,
+            &path,
+            Purpose::Bgsave,
+            Box::new(|_, out| {
+                assert!(out.result.is_err());
+            }),
+        )
+        .unwrap();
+        step(&mut srv, Duration::from_micros(10));
+        abort(&mut srv);
+        assert!(srv.snapshot.is_none());
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        let leftovers = std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(leftovers, 1, "the temp file is removed");
+        // And the next snapshot is complete.
+        start_snapshot(&mut srv, &path, Purpose::Bgsave, Box::new(|_, _| {})).unwrap();
+        while !poll(&mut srv) {
+            step(&mut srv, Duration::from_millis(5));
+        }
+        let mut fresh = ServerState::new(Config::default(), 0);
+        load_bytes(&mut fresh, &std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(fresh.dbs[0].len(), 5000);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
