@@ -1255,6 +1255,8 @@ pub fn start_rewrite(srv: &mut ServerState) -> Result<(), String> {
             result,
             elapsed: started.elapsed(),
             records: 0,
+            slices: 0,
+            longest_slice: Duration::ZERO,
         };
         let failed = out.result.is_err();
         rewrite_done(srv, &out);
@@ -1270,6 +1272,8 @@ pub fn start_rewrite(srv: &mut ServerState) -> Result<(), String> {
             result: Err(e.clone()),
             elapsed: Duration::ZERO,
             records: 0,
+            slices: 0,
+            longest_slice: Duration::ZERO,
         };
         rewrite_done(srv, &out);
         return Err(e);
