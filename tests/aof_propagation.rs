@@ -89,6 +89,16 @@ fn parse_aof(b: &[u8]) -> Vec<Vec<Vec<u8>>> {
         n
     };
     while i < b.len() {
+        if b[i] == b'#' {
+            // An annotation (`#TS:<secs>`): kept as its kind only.
+            let end = i + b[i..].iter().position(|&c| c == b'\n').unwrap();
+            let ann = &b[i..end];
+            out.push(vec![
+                ann[..ann.iter().position(|&c| c == b':').unwrap()].to_vec()
+            ]);
+            i = end + 1;
+            continue;
+        }
         assert_eq!(b[i], b'*', "at {i}");
         let argc = line(&mut i);
         let mut cmd = Vec::new();
@@ -596,4 +606,24 @@ fn random_sequences() {
             );
         }
     }
+}
+
+#[test]
+fn timestamp_annotations() {
+    compare(
+        "timestamp_annotations",
+        &[
+            Cmd(0, "SET a 1"),
+            Cmd(0, "SET b 1"),
+            Sleep(1100),
+            Cmd(0, "MULTI"),
+            Cmd(0, "SET a 2"),
+            Cmd(0, "SET b 2"),
+            Cmd(0, "EXEC"),
+            Sleep(1100),
+            Cmd(1, "SELECT 2"),
+            Cmd(1, "SET c 3"),
+        ],
+        &["--aof-timestamp-enabled", "yes"],
+    );
 }

@@ -195,6 +195,8 @@ impl ServerState {
         }
         self.propagation.lazy_expire =
             self.config.value_of("lazyfree-lazy-expire").as_deref() == Some("yes");
+        self.propagation.aof.timestamps =
+            self.config.value_of("aof-timestamp-enabled").as_deref() == Some("yes");
         crate::persistence::aof::config_changed(self);
         for db in self.dbs.iter_mut() {
             db.set_event_log(log);

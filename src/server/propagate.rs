@@ -43,6 +43,10 @@ pub struct Feed {
     selected: Option<usize>,
     /// Commands not taken by the consumer yet.
     pub buf: ReplyBuf,
+    /// `#TS:<unix seconds>` annotations before the first command of each
+    /// second (aof-timestamp-enabled; the AOF feed only).
+    pub timestamps: bool,
+    last_ts: i64,
 }
 
 impl Default for Feed {
@@ -51,6 +55,8 @@ impl Default for Feed {
             on: false,
             selected: None,
             buf: ReplyBuf::empty(),
+            timestamps: false,
+            last_ts: 0,
         }
     }
 }
@@ -59,10 +65,25 @@ impl Feed {
     /// Appends one encoded command for database `db` (None: no SELECT
     /// needed, as for EXEC).
     fn push(&mut self, db: Option<usize>, cmd: &[u8]) {
+        self.annotate();
         if let Some(db) = db {
             self.select(db);
         }
         self.buf.buf.extend_from_slice(cmd);
+    }
+
+    /// The timestamp annotation, when on and the second changed.
+    #[inline]
+    fn annotate(&mut self) {
+        if self.timestamps {
+            let now = super::unix_ms() / 1000;
+            if now > self.last_ts {
+                self.last_ts = now;
+                self.buf.buf.extend_from_slice(b"#TS:");
+                fmt_i64(now, &mut self.buf.buf);
+                self.buf.buf.extend_from_slice(b"\r\n");
+            }
+        }
     }
 
     /// Writes a SELECT if the next command is for another database.
@@ -192,6 +213,7 @@ pub fn end_command(ctx: &mut Ctx, argv: &crate::commands::Args, saved: bool) {
         // The common case, a unit of one command: straight to the feeds.
         for feed in [&mut p.aof, &mut p.repl] {
             if feed.on {
+                feed.annotate();
                 feed.select(ctx.db);
                 feed.buf.array(argv.len());
                 for a in argv.iter_from(0) {
