@@ -432,3 +432,50 @@ fn redis6_preamble_file_is_migrated() {
     assert_eq!(cmd(&mut c, "GET a").as_bytes().unwrap(), b"1");
     assert_eq!(cmd(&mut c, "GET tail").as_bytes().unwrap(), b"2");
 }
+
+#[test]
+fn kill9_during_rewrites_loses_nothing() {
+    let dir = TempDir::new("aof-kill9-rewrite");
+    let mut ours = Server::ferrodis_in(dir.path(), AOF);
+    let pid = ours.pid().expect("pid");
+    let killer = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(700));
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    });
+    let mut c = ours.conn();
+    c.set_timeout(Duration::from_secs(2)).unwrap();
+    let mut acked = None;
+    for i in 0..50_000u32 {
+        // A rewrite now and then, so the kill may land inside one.
+        let args: Vec<String> = if i % 50 == 0 {
+            vec!["BGREWRITEAOF".into()]
+        } else {
+            vec!["SET".into(), format!("k{i}"), i.to_string()]
+        };
+        let ok = c
+            .send(&args)
+            .and_then(|_| c.read_reply())
+            .is_ok_and(|r| !r.is_error() || i % 50 == 0);
+        if !ok {
+            break;
+        }
+        acked = Some(i);
+    }
+    killer.join().unwrap();
+    let acked = acked.expect("some writes were acknowledged");
+    eprintln!(
+        "acknowledged up to {acked}, {} rewrites asked",
+        acked / 50 + 1
+    );
+    drop(c);
+    ours.restart();
+    let mut c = ours.conn();
+    for i in (0..=acked).filter(|i| i % 50 != 0) {
+        let r = c.cmd(&["GET", &format!("k{i}")]);
+        assert_eq!(
+            r.as_bytes(),
+            Some(i.to_string().as_bytes()),
+            "k{i} (acknowledged up to k{acked})"
+        );
+    }
+}
