@@ -469,6 +469,12 @@ fn kill9_during_rewrites_loses_nothing() {
     );
     drop(c);
     ours.restart();
+    // No temp file of an interrupted rewrite is left behind.
+    let names: Vec<String> = fs::read_dir(dir.path().join("appendonlydir"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.starts_with("temp-")), "{names:?}");
     let mut c = ours.conn();
     for i in (0..=acked).filter(|i| i % 50 != 0) {
         let r = c.cmd(&["GET", &format!("k{i}")]);

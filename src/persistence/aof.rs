@@ -648,11 +648,13 @@ pub fn start(srv: &mut ServerState) -> Result<(), String> {
             finish_migration(srv, &m)?;
             let t = Instant::now();
             load_files(srv, &m)?;
-            // History files (a rewrite's leftovers) are deleted, as Redis.
+            // History files (a rewrite's leftovers) are deleted, as Redis,
+            // and so are the temp files of a rewrite a crash cut short.
             for h in m.history.drain(..) {
                 log::info!("Removing the history file {} in the background", h.name);
                 let _ = fs::remove_file(dir.join(&h.name));
             }
+            remove_temp_files(&dir);
             // Loading at start is not command traffic.
             for st in srv.cmd_stats.iter_mut() {
                 *st = Default::default();
@@ -717,6 +719,23 @@ pub fn start(srv: &mut ServerState) -> Result<(), String> {
     srv.aof.state = State::On;
     turn_feed_on(srv);
     Ok(())
+}
+
+/// Deletes the `temp-*` files of the AOF directory (never part of the AOF:
+/// a rewrite or a manifest write that did not finish).
+fn remove_temp_files(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with("temp-") {
+            log::info!(
+                "Removing the leftover temp file {}",
+                e.file_name().to_string_lossy()
+            );
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 /// A Redis 6 `appendonly.aof` in `dir`: moved into the AOF directory as
