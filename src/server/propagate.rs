@@ -25,6 +25,12 @@
 //!
 //! Nothing is collected unless some feed is on, so a server with no AOF and
 //! no replica pays one flag test per command.
+//!
+//! The feeds: `aof` is drained by `persistence::aof` once per turn of the
+//! loop, before replies are written. `repl` is for replication: set
+//! `repl.on`, take the bytes with `repl.take()` (every command since the
+//! last take, SELECTs included), and call `repl.reset_db()` when a stream
+//! starts over (a full resync) so that it opens with a SELECT.
 
 use crate::commands::Ctx;
 use crate::protocol::reply::ReplyBuf;
