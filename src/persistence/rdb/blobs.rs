@@ -420,29 +420,30 @@ pub fn ziplist_for_each<'a>(
 // ---------------------------------------------------------------------------
 // intset
 
-/// Writes an intset of `items` (ascending, distinct) at the end of `out`,
-/// in the narrowest width that holds them all, as Redis picks it.
-pub fn intset_encode<I>(out: &mut Vec<u8>, items: I)
-where
-    I: ExactSizeIterator<Item = i64> + Clone,
-{
-    let (mut lo, mut hi) = (0i64, 0i64);
-    for v in items.clone() {
-        lo = lo.min(v);
-        hi = hi.max(v);
-    }
-    let width: u32 = if i16::try_from(lo).is_ok() && i16::try_from(hi).is_ok() {
+/// Writes an intset of the `len` values of `items` (ascending, distinct,
+/// from `min` to `max`) at the end of `out`, in the narrowest width that
+/// holds them all, as Redis picks it.
+pub fn intset_encode(
+    out: &mut Vec<u8>,
+    len: usize,
+    min: i64,
+    max: i64,
+    items: impl IntoIterator<Item = i64>,
+) {
+    let fits16 = |v: i64| i16::try_from(v).is_ok();
+    let fits32 = |v: i64| i32::try_from(v).is_ok();
+    let width: usize = if fits16(min) && fits16(max) {
         2
-    } else if i32::try_from(lo).is_ok() && i32::try_from(hi).is_ok() {
+    } else if fits32(min) && fits32(max) {
         4
     } else {
         8
     };
-    out.extend_from_slice(&width.to_le_bytes());
-    out.extend_from_slice(&(items.len() as u32).to_le_bytes());
-    out.reserve(items.len() * width as usize);
+    out.extend_from_slice(&(width as u32).to_le_bytes());
+    out.extend_from_slice(&(len as u32).to_le_bytes());
+    out.reserve(len * width);
     for v in items {
-        out.extend_from_slice(&v.to_le_bytes()[..width as usize]);
+        out.extend_from_slice(&v.to_le_bytes()[..width]);
     }
 }
 
@@ -690,7 +691,14 @@ mod tests {
     fn intset_widths_as_redis() {
         let enc = |v: &[i64]| {
             let mut o = Vec::new();
-            intset_encode(&mut o, v.iter().copied());
+            let (lo, hi) = (v.first().copied(), v.last().copied());
+            intset_encode(
+                &mut o,
+                v.len(),
+                lo.unwrap_or(0),
+                hi.unwrap_or(0),
+                v.iter().copied(),
+            );
             o
         };
         // DUMP of SADD s 1 2 3 on redis-server 7.0.15 holds this intset.

@@ -117,15 +117,16 @@ pub fn write_string(out: &mut Vec<u8>, s: &[u8], compress: bool) {
     out.extend_from_slice(s);
 }
 
-/// Appends `s` LZF-compressed if that saves at least 4 bytes (Redis gives
-/// the compressor an output buffer of `len - 4`).
+/// Appends `s` LZF-compressed if that saves more than 4 bytes (Redis gives
+/// liblzf an output buffer of `len - 4`, which it cannot fill to the last
+/// byte; a 24-byte intset that LZF takes to 20 is stored plain by Redis).
 fn write_lzf(out: &mut Vec<u8>, s: &[u8]) -> bool {
     let start = out.len();
     if !lzf::compress(s, out) {
         return false;
     }
     let clen = out.len() - start;
-    if clen + 4 > s.len() {
+    if clen + 4 >= s.len() {
         out.truncate(start);
         return false;
     }
