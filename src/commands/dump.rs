@@ -14,7 +14,9 @@
 //! deletes the key REPLACE would have replaced: a `del` event). IDLETIME
 //! sets the LRU stamp and FREQ the LFU counter, each only under the
 //! maxmemory policy that tracks it, with Redis's arithmetic (overflow and
-//! all).
+//! all). Redis shares the objects of small integers (0..9999) when no
+//! maxmemory is set, so there IDLETIME/FREQ of such a value land on every
+//! key holding it; here each key keeps its own.
 //!
 //! For the AOF and replicas, Redis propagates a RESTORE with a relative TTL
 //! as one with the absolute time and ABSTTL, and one that only deleted as a
@@ -157,16 +159,17 @@ fn restore(ctx: &mut Ctx, args: &Args) -> CmdResult {
             db.set_access_bits(id, (lfu_minutes(now) << 8) | f as u32);
         }
     } else if let Some(idle) = idle {
-        // Redis scales seconds to its clock resolution (x1000 / 1000, in
-        // wrapping arithmetic) and, when that lands before the clock's
-        // start, puts the stamp half a clock cycle away.
+        // As observed on Redis 7.0.15: seconds scaled to the clock's
+        // resolution (x1000 / 1000, in wrapping arithmetic), a stamp before
+        // the clock's start moved on by one clock cycle (once), then cut to
+        // the clock's 24 bits.
         let idle = idle.wrapping_mul(1000) / 1000;
         let clock = i64::from(lru_clock(now));
         let mut stamp = clock - idle;
         if stamp < 0 {
-            stamp = (clock + LRU_CLOCK_MAX / 2) % LRU_CLOCK_MAX;
+            stamp += LRU_CLOCK_MAX;
         }
-        db.set_access_bits(id, (stamp & LRU_CLOCK_MAX) as u32);
+        db.set_access_bits(id, (stamp & ((1 << 24) - 1)) as u32);
     }
     ctx.dirty += 1;
     ctx.notify(notify::GENERIC, "restore", key);
