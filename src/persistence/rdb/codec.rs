@@ -129,12 +129,13 @@ fn write_lzf(out: &mut Vec<u8>, s: &[u8]) -> bool {
         return false;
     }
     let clen = out.len() - start;
-    // Put the header (marker, both lengths) in front of the data.
-    let mut head = Vec::with_capacity(19);
-    head.push(0xC0 | ENC_LZF);
-    write_len(&mut head, clen as u64);
-    write_len(&mut head, s.len() as u64);
-    out.splice(start..start, head);
+    // Put the header (marker, both lengths) in front of the data: written
+    // after it, then rotated into place (no buffer of its own).
+    out.push(0xC0 | ENC_LZF);
+    write_len(out, clen as u64);
+    write_len(out, s.len() as u64);
+    let h = out.len() - start - clen;
+    out[start..].rotate_right(h);
     true
 }
 

@@ -17,9 +17,10 @@
 //! slot left by an earlier string can give it a match ours, always starting
 //! clean, does not take; the output is valid either way.)
 //!
-//! The table lives in a thread-local and is not cleared per call: each
-//! entry holds a position plus the call's base, and entries below the base
-//! are from earlier calls, so they read as empty.
+//! The table (256 KB, as Redis's) lives in a thread-local and is not
+//! cleared per call: each entry holds a position plus the call's base, and
+//! entries below the base are from earlier calls, so they read as empty.
+//! It is cleared only when the base would pass 2^32 (every 4 GB of input).
 
 use std::cell::RefCell;
 
@@ -30,9 +31,9 @@ const MAX_OFF: usize = 1 << 13;
 const MAX_REF: usize = (1 << 8) + (1 << 3); // 264
 
 struct Table {
-    slots: Vec<u64>,
+    slots: Vec<u32>,
     /// Added to positions of the current call; grows by each input's length.
-    base: u64,
+    base: u32,
 }
 
 thread_local! {
@@ -58,7 +59,8 @@ pub fn compress(input: &[u8], out: &mut Vec<u8>) -> bool {
 /// `len - 4`); else returns false and leaves `out` as it was.
 pub fn compress_within(input: &[u8], out_len: usize, out: &mut Vec<u8>) -> bool {
     let n = input.len();
-    if n == 0 || out_len == 0 {
+    // Inputs are RDB strings (at most 512 MB); a longer one is stored plain.
+    if n == 0 || out_len == 0 || n >= 1 << 31 {
         return false;
     }
     let start = out.len();
@@ -67,8 +69,13 @@ pub fn compress_within(input: &[u8], out_len: usize, out: &mut Vec<u8>) -> bool 
         if t.slots.is_empty() {
             t.slots.resize(HSIZE, 0);
         }
+        let next = u64::from(t.base) + n as u64 + 1;
+        if next > u64::from(u32::MAX) {
+            t.slots.iter_mut().for_each(|s| *s = 0);
+            t.base = 1;
+        }
         let base = t.base;
-        t.base = base + n as u64 + 1;
+        t.base = base + n as u32 + 1;
         run(input, out_len, out, &mut t.slots, base)
     });
     if !ok {
@@ -79,7 +86,7 @@ pub fn compress_within(input: &[u8], out_len: usize, out: &mut Vec<u8>) -> bool 
 
 /// The compressor proper. `op` is the output length so far; `run_at` the
 /// index of the control byte reserved for the literal run in progress.
-fn run(input: &[u8], out_len: usize, out: &mut Vec<u8>, htab: &mut [u64], base: u64) -> bool {
+fn run(input: &[u8], out_len: usize, out: &mut Vec<u8>, htab: &mut [u32], base: u32) -> bool {
     let n = input.len();
     let start = out.len();
     let op = |out: &Vec<u8>| out.len() - start;
@@ -96,7 +103,7 @@ fn run(input: &[u8], out_len: usize, out: &mut Vec<u8>, htab: &mut [u64], base: 
         hval = (hval << 8) | u32::from(input[ip + 2]);
         let slot = idx(hval);
         let stored = htab[slot];
-        htab[slot] = base + ip as u64;
+        htab[slot] = base + ip as u32;
         let candidate = stored
             .checked_sub(base)
             .map(|r| r as usize)
@@ -154,7 +161,7 @@ fn run(input: &[u8], out_len: usize, out: &mut Vec<u8>, htab: &mut [u64], base: 
             hval = (u32::from(input[ip]) << 8) | u32::from(input[ip + 1]);
             for _ in 0..2 {
                 hval = (hval << 8) | u32::from(input[ip + 2]);
-                htab[idx(hval)] = base + ip as u64;
+                htab[idx(hval)] = base + ip as u32;
                 ip += 1;
             }
         } else {
