@@ -31,6 +31,8 @@ pub struct DbSnapshot {
     /// Records written so far.
     pub records: u64,
     scratch: Vec<EntryId>,
+    /// Where a value is encoded before its record is assembled.
+    value_buf: Vec<u8>,
 }
 
 impl Db {
@@ -46,6 +48,7 @@ impl Db {
             out: Vec::new(),
             records: 0,
             scratch: Vec::new(),
+            value_buf: Vec::new(),
         }));
     }
 
@@ -142,6 +145,7 @@ impl Db {
         let (k, v) = self.dict.entry(id);
         write_record(
             &mut snap.out,
+            &mut snap.value_buf,
             k.as_ref(),
             v,
             expire,

@@ -105,6 +105,7 @@ pub fn write_select(out: &mut Vec<u8>, db: usize) {
 /// One key's record.
 pub fn write_record(
     out: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
     key: &[u8],
     val: &Value,
     expire_ms: Option<i64>,
@@ -129,14 +130,19 @@ pub fn write_record(
     }
     // The type byte comes first in encode_value's output; the key goes
     // between it and the payload.
-    let at = out.len();
-    encode_value(out, val, opts.compress);
-    let type_byte = out[at];
-    let mut keyed = Vec::with_capacity(key.len() + 5);
-    write_string(&mut keyed, key, opts.compress);
-    out.splice(at + 1..at + 1, keyed);
-    debug_assert_eq!(out[at], type_byte);
+    scratch.clear();
+    encode_value(scratch, val, opts.compress);
+    out.push(scratch[0]);
+    write_string(out, key, opts.compress);
+    out.extend_from_slice(&scratch[1..]);
+    if scratch.capacity() > SCRATCH_KEEP {
+        *scratch = Vec::new();
+    }
 }
+
+/// Scratch space kept between records (a bigger one, left by a big value,
+/// is given back).
+const SCRATCH_KEEP: usize = 1 << 20;
 
 /// The EOF mark (the CRC64 trailer follows, over everything up to it).
 pub fn write_eof(out: &mut Vec<u8>) {
@@ -236,6 +242,7 @@ pub fn write_dataset(
 ) -> io::Result<()> {
     let opts = record_opts(srv);
     let mut buf = Vec::with_capacity(1 << 20);
+    let mut scratch = Vec::new();
     write_header(&mut buf, &HeaderInfo::of(srv, aof_base));
     for db in &srv.dbs {
         if db.is_empty() {
@@ -245,6 +252,7 @@ pub fn write_dataset(
         for id in db.entries() {
             write_record(
                 &mut buf,
+                &mut scratch,
                 db.key(id),
                 db.value(id),
                 db.expire_of(id),
