@@ -365,7 +365,7 @@ mod tests {
     /// hashes, sets and sorted sets, small (compact encodings) and large.
     fn create(srv: &mut ServerState, i: u32) {
         let k = format!("key:{i}");
-        let n = if i % 100 == 0 { 700 } else { 3 };
+        let n = if i.is_multiple_of(100) { 700 } else { 3 };
         let items: Vec<String> = (0..n).map(|j| format!("{j}")).collect();
         let mut argv = vec!["", k.as_str()];
         match i % 6 {
