@@ -84,21 +84,43 @@ fn push_score(w: &mut ListpackWriter, s: f64, text: &mut Vec<u8>) {
     }
 }
 
-/// Appends the type byte and the payload of `v`.
+/// The RDB type byte `encode_value` writes for `v` (its encoding's type).
+pub fn value_type(v: &Value) -> u8 {
+    match v {
+        Value::Int(_) | Value::Inline(_) | Value::Embstr(_) | Value::Raw(_) => rdb_type::STRING,
+        Value::List(_) => rdb_type::LIST_QUICKLIST_2,
+        Value::Hash(h) if h.encoding() == "listpack" => rdb_type::HASH_LISTPACK,
+        Value::Hash(_) => rdb_type::HASH,
+        Value::Set(s) => match &**s {
+            Set::Ints(_) => rdb_type::SET_INTSET,
+            Set::Table(_) => rdb_type::SET,
+        },
+        Value::Zset(z) => match &**z {
+            Zset::Listpack(_) => rdb_type::ZSET_LISTPACK,
+            Zset::Skiplist(_) => rdb_type::ZSET_2,
+        },
+    }
+}
+
+/// Appends the type byte and the payload of `v` (a DUMP payload's body).
 pub fn encode_value(out: &mut Vec<u8>, v: &Value, compress: bool) {
+    out.push(value_type(v));
+    encode_payload(out, v, compress);
+}
+
+/// Appends the payload of `v` alone: an RDB file record is the type byte
+/// (`value_type`), the key, then this.
+pub fn encode_payload(out: &mut Vec<u8>, v: &Value, compress: bool) {
     match v {
         Value::Int(n) => {
-            out.push(rdb_type::STRING);
             write_i64_string(out, *n);
         }
         Value::Inline(_) | Value::Embstr(_) | Value::Raw(_) => {
-            out.push(rdb_type::STRING);
             let mut tmp: IntBuf = [0; 24];
             let b = v.as_bytes(&mut tmp).unwrap_or_default();
             write_string(out, b, compress);
         }
         Value::List(l) => {
-            out.push(rdb_type::LIST_QUICKLIST_2);
             write_len(out, l.nodes().len() as u64);
             for node in l.nodes() {
                 write_len(out, QUICKLIST_PACKED);
@@ -110,7 +132,6 @@ pub fn encode_value(out: &mut Vec<u8>, v: &Value, compress: bool) {
             }
         }
         Value::Hash(h) if h.encoding() == "listpack" => {
-            out.push(rdb_type::HASH_LISTPACK);
             write_blob(out, compress, |buf| {
                 let mut w = ListpackWriter::new(buf);
                 h.for_each_val(|f, v| {
@@ -124,7 +145,6 @@ pub fn encode_value(out: &mut Vec<u8>, v: &Value, compress: bool) {
             });
         }
         Value::Hash(h) => {
-            out.push(rdb_type::HASH);
             write_len(out, h.len() as u64);
             h.for_each(|f, v| {
                 write_string(out, f, compress);
@@ -133,7 +153,6 @@ pub fn encode_value(out: &mut Vec<u8>, v: &Value, compress: bool) {
         }
         Value::Set(s) => match &**s {
             Set::Ints(ints) => {
-                out.push(rdb_type::SET_INTSET);
                 let n = ints.len();
                 let (min, max) = if n == 0 {
                     (0, 0)
@@ -145,14 +164,12 @@ pub fn encode_value(out: &mut Vec<u8>, v: &Value, compress: bool) {
                 });
             }
             Set::Table(_) => {
-                out.push(rdb_type::SET);
                 write_len(out, s.len() as u64);
                 s.for_each(|m| write_string(out, m, compress));
             }
         },
         Value::Zset(z) => match &**z {
             Zset::Listpack(_) => {
-                out.push(rdb_type::ZSET_LISTPACK);
                 write_blob(out, compress, |buf| {
                     let mut w = ListpackWriter::new(buf);
                     let mut text = Vec::new();
@@ -164,7 +181,6 @@ pub fn encode_value(out: &mut Vec<u8>, v: &Value, compress: bool) {
                 });
             }
             Zset::Skiplist(_) => {
-                out.push(rdb_type::ZSET_2);
                 write_len(out, z.len() as u64);
                 // Highest first, as Redis writes them.
                 z.range(0, z.len(), true, |m, s| {
