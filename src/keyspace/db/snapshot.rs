@@ -31,8 +31,6 @@ pub struct DbSnapshot {
     /// Records written so far.
     pub records: u64,
     scratch: Vec<EntryId>,
-    /// Where a value is encoded before its record is assembled.
-    value_buf: Vec<u8>,
 }
 
 impl Db {
@@ -48,7 +46,6 @@ impl Db {
             out: Vec::new(),
             records: 0,
             scratch: Vec::new(),
-            value_buf: Vec::new(),
         }));
     }
 
@@ -145,7 +142,6 @@ impl Db {
         let (k, v) = self.dict.entry(id);
         write_record(
             &mut snap.out,
-            &mut snap.value_buf,
             k.as_ref(),
             v,
             expire,

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::codec::{self, opcode, write_len, write_string, RdbError, Reader, RDB_VERSION};
 use super::crc64::crc64;
-use super::value::{decode_value, encode_value};
+use super::value::{decode_value, encode_payload, value_type};
 use crate::keyspace::db::{lru_clock, Db};
 use crate::keyspace::value::Value;
 use crate::server::ServerState;
@@ -105,7 +105,6 @@ pub fn write_select(out: &mut Vec<u8>, db: usize) {
 /// One key's record.
 pub fn write_record(
     out: &mut Vec<u8>,
-    scratch: &mut Vec<u8>,
     key: &[u8],
     val: &Value,
     expire_ms: Option<i64>,
@@ -128,21 +127,10 @@ pub fn write_record(
             out.push((access_bits & 0xff) as u8);
         }
     }
-    // The type byte comes first in encode_value's output; the key goes
-    // between it and the payload.
-    scratch.clear();
-    encode_value(scratch, val, opts.compress);
-    out.push(scratch[0]);
+    out.push(value_type(val));
     write_string(out, key, opts.compress);
-    out.extend_from_slice(&scratch[1..]);
-    if scratch.capacity() > SCRATCH_KEEP {
-        *scratch = Vec::new();
-    }
+    encode_payload(out, val, opts.compress);
 }
-
-/// Scratch space kept between records (a bigger one, left by a big value,
-/// is given back).
-const SCRATCH_KEEP: usize = 1 << 20;
 
 /// The EOF mark (the CRC64 trailer follows, over everything up to it).
 pub fn write_eof(out: &mut Vec<u8>) {
@@ -242,7 +230,6 @@ pub fn write_dataset(
 ) -> io::Result<()> {
     let opts = record_opts(srv);
     let mut buf = Vec::with_capacity(1 << 20);
-    let mut scratch = Vec::new();
     write_header(&mut buf, &HeaderInfo::of(srv, aof_base));
     for db in &srv.dbs {
         if db.is_empty() {
@@ -252,7 +239,6 @@ pub fn write_dataset(
         for id in db.entries() {
             write_record(
                 &mut buf,
-                &mut scratch,
                 db.key(id),
                 db.value(id),
                 db.expire_of(id),
