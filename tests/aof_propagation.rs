@@ -627,3 +627,75 @@ fn timestamp_annotations() {
         &["--aof-timestamp-enabled", "yes"],
     );
 }
+
+#[test]
+fn restore_forms() {
+    // DUMP of the string "hello" (RDB 10).
+    compare(
+        "restore_forms",
+        &[
+            Cmd(0, "SET d hello"),
+            Cmd(0, "RESTORE r1 0 \"\\x00\\x05hello\\n\\x00cr\\xdfve4 \\n\""),
+            Cmd(
+                0,
+                "RESTORE r2 100000 \"\\x00\\x05hello\\n\\x00cr\\xdfve4 \\n\"",
+            ),
+            Cmd(
+                0,
+                "RESTORE r3 99999999999999 \"\\x00\\x05hello\\n\\x00cr\\xdfve4 \\n\" ABSTTL",
+            ),
+            Cmd(
+                0,
+                "RESTORE r4 1 \"\\x00\\x05hello\\n\\x00cr\\xdfve4 \\n\" ABSTTL",
+            ),
+            Cmd(
+                0,
+                "RESTORE r1 1 \"\\x00\\x05hello\\n\\x00cr\\xdfve4 \\n\" ABSTTL REPLACE",
+            ),
+            Cmd(
+                0,
+                "RESTORE r2 0 \"\\x00\\x05hello\\n\\x00cr\\xdfve4 \\n\" REPLACE IDLETIME 5",
+            ),
+            Cmd(
+                0,
+                "RESTORE r5 500000 \"\\x00\\x05hello\\n\\x00cr\\xdfve4 \\n\" REPLACE IDLETIME 5",
+            ),
+        ],
+        &[],
+    );
+    // A past TTL deleting the old key: DEL, even under lazyfree-lazy-server-del.
+    compare(
+        "restore_forms_lazyfree",
+        &[
+            Cmd(0, "SET r1 x"),
+            Cmd(
+                0,
+                "RESTORE r1 1 \"\\x00\\x05hello\\n\\x00cr\\xdfve4 \\n\" ABSTTL REPLACE",
+            ),
+        ],
+        &["--lazyfree-lazy-server-del", "yes"],
+    );
+}
+
+#[test]
+fn lazyfree_server_del() {
+    compare(
+        "lazyfree_server_del",
+        &[
+            Cmd(0, "SADD s a b"),
+            Cmd(0, "SPOP s 5"),
+            Cmd(0, "SET k v"),
+            Cmd(0, "GETDEL k"),
+            Cmd(0, "SET k v"),
+            Cmd(0, "SET k2 v"),
+            Cmd(0, "RENAME k k2"),
+        ],
+        &["--lazyfree-lazy-server-del", "yes"],
+    );
+    // GETDEL follows lazyfree-lazy-user-del.
+    compare(
+        "lazyfree_user_del",
+        &[Cmd(0, "SET k v"), Cmd(0, "GETDEL k"), Cmd(0, "DEL nokey")],
+        &["--lazyfree-lazy-user-del", "yes"],
+    );
+}

@@ -148,6 +148,9 @@ fn restore(ctx: &mut Ctx, args: &Args) -> CmdResult {
     if ttl != 0 && when <= now {
         if deleted {
             ctx.dirty += 1;
+            // Propagated as the deletion it is: DEL (whatever the
+            // lazyfree settings, as Redis 7.0).
+            ctx.propagate_as(&[b"DEL", key]);
             ctx.notify(notify::GENERIC, "del", key);
         }
         ctx.out.ok();
@@ -172,6 +175,14 @@ fn restore(ctx: &mut Ctx, args: &Args) -> CmdResult {
         db.set_access_bits(id, (stamp & ((1 << 24) - 1)) as u32);
     }
     ctx.dirty += 1;
+    // A relative TTL is propagated as the absolute time, ABSTTL added.
+    if ttl != 0 && !absttl && ctx.propagating() {
+        let ms = crate::server::propagate::int_arg(when);
+        let mut argv: Vec<&[u8]> = args.iter_from(0).collect();
+        argv[2] = &ms;
+        argv.push(b"ABSTTL");
+        ctx.propagate_as(&argv);
+    }
     ctx.notify(notify::GENERIC, "restore", key);
     ctx.out.ok();
     Ok(())

@@ -472,7 +472,12 @@ fn getdel(ctx: &mut Ctx, args: &Args) -> CmdResult {
     reply_value(out, db.value(id))?;
     db.remove_id(id);
     ctx.dirty += 1;
-    ctx.propagate_as(&[b"DEL", args.get(1)]);
+    // Propagated as DEL, or UNLINK under lazyfree-lazy-user-del (as Redis).
+    if ctx.propagating() {
+        let lazy = ctx.srv.config.value_of("lazyfree-lazy-user-del").as_deref() == Some("yes");
+        let verb: &[u8] = if lazy { b"UNLINK" } else { b"DEL" };
+        ctx.propagate_as(&[verb, args.get(1)]);
+    }
     ctx.notify(notify::GENERIC, "del", args.get(1));
     Ok(())
 }
