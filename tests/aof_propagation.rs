@@ -698,4 +698,15 @@ fn lazyfree_server_del() {
         &[Cmd(0, "SET k v"), Cmd(0, "GETDEL k"), Cmd(0, "DEL nokey")],
         &["--lazyfree-lazy-user-del", "yes"],
     );
+    compare(
+        "lazyfree_user_flush",
+        &[
+            Cmd(0, "SET k v"),
+            Cmd(0, "FLUSHALL"),
+            Cmd(0, "SET k v"),
+            Cmd(0, "FLUSHDB SYNC"),
+            Cmd(0, "FLUSHDB"),
+        ],
+        &["--lazyfree-lazy-user-flush", "yes"],
+    );
 }
