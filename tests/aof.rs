@@ -485,3 +485,55 @@ fn kill9_during_rewrites_loses_nothing() {
         );
     }
 }
+
+/// Encodes command lines as an AOF.
+fn aof_bytes(lines: &[&str]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for l in lines {
+        let words: Vec<&str> = l.split(' ').collect();
+        out.extend_from_slice(format!("*{}\r\n", words.len()).as_bytes());
+        for w in words {
+            out.extend_from_slice(format!("${}\r\n{w}\r\n", w.len()).as_bytes());
+        }
+    }
+    out
+}
+
+/// While an AOF loads, nothing expires (as Redis): a key whose time passed
+/// while the server was down is still there for the file's later commands,
+/// and a PEXPIREAT/GETEX to a past time sets it rather than deleting the
+/// key; the keys expire once loaded. (Else a counter kept with INCR and
+/// PEXPIREAT would come back without its TTL.)
+#[test]
+#[ignore = "needs Db::keep_expired (the wish in the aof helper's report)"]
+fn nothing_expires_while_loading() {
+    let dir = TempDir::new("aof-keep-expired");
+    fs::create_dir_all(dir.path().join("appendonlydir")).unwrap();
+    fs::write(
+        dir.path().join("appendonlydir/appendonly.aof.manifest"),
+        "file appendonly.aof.1.incr.aof seq 1 type i\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("appendonlydir/appendonly.aof.1.incr.aof"),
+        aof_bytes(&[
+            "SELECT 0",
+            "SET k v PXAT 1",
+            "APPEND k x",
+            "INCR c",
+            "PEXPIREAT c 1",
+            "INCR c",
+            "SET g v",
+            "GETEX g PXAT 1",
+            "APPEND g y",
+            "SET live 1",
+        ]),
+    )
+    .unwrap();
+    let ours = Server::ferrodis_in(dir.path(), AOF);
+    let mut c = ours.conn();
+    for k in ["k", "c", "g"] {
+        assert_eq!(cmd(&mut c, &format!("EXISTS {k}")).as_int(), Some(0), "{k}");
+    }
+    assert_eq!(cmd(&mut c, "GET live").as_bytes().unwrap(), b"1");
+}
