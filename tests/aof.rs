@@ -505,7 +505,6 @@ fn aof_bytes(lines: &[&str]) -> Vec<u8> {
 /// key; the keys expire once loaded. (Else a counter kept with INCR and
 /// PEXPIREAT would come back without its TTL.)
 #[test]
-#[ignore = "needs Db::keep_expired (the wish in the aof helper's report)"]
 fn nothing_expires_while_loading() {
     let dir = TempDir::new("aof-keep-expired");
     fs::create_dir_all(dir.path().join("appendonlydir")).unwrap();

@@ -1388,6 +1388,17 @@ fn debug(ctx: &mut Ctx, args: &Args) -> CmdResult {
             Ok(())
         }
         (b"reload", _) => debug_reload(ctx, args),
+        (b"loadaof", 2) => match crate::persistence::aof::debug_loadaof(ctx.srv) {
+            Ok(()) => {
+                ctx.out.ok();
+                Ok(())
+            }
+            Err(e) => {
+                // As Redis: a reload that fails leaves no usable dataset.
+                log::warn!("{e}");
+                std::process::exit(1);
+            }
+        },
         (b"digest", 2) => {
             let d = dataset_digest(ctx.srv);
             ctx.out.status(&sha1::hex(&d));
@@ -1460,6 +1471,8 @@ fn debug_help(ctx: &mut Ctx) -> CmdResult {
             "    Return a hex digest of the whole dataset (all databases).",
             "DIGEST-VALUE <key> [<key> ...]",
             "    Return a hex digest of the value of each key (zeros when missing).",
+            "LOADAOF",
+            "    Flush the AOF to disk and load it back (the server exits if it cannot).",
             "LOG <message>",
             "    Write <message> to the server log.",
             "OBJECT <key>",
@@ -1468,6 +1481,10 @@ fn debug_help(ctx: &mut Ctx) -> CmdResult {
             "    Create <count> string keys <prefix>:<n> (prefix `key` by default) holding",
             "    value:<n>, padded with zero bytes or cut to <size> when given. Existing",
             "    keys are left alone.",
+            "RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
+            "    Save the dump file and load it back: MERGE replaces keys present,",
+            "    NOFLUSH keeps the dataset (a key present is then an error), NOSAVE",
+            "    loads the existing file.",
             "SET-ACTIVE-EXPIRE <0|1>",
             "    Turn the background expiry of keys off (0) or on (1).",
             "SLEEP <seconds>",

@@ -501,7 +501,7 @@ fn getex(ctx: &mut Ctx, args: &Args) -> CmdResult {
     reply_value(out, db.value(id))?;
     let key = args.get(1);
     if let Some(w) = when {
-        let event = if w <= now {
+        let event = if w <= now && !db.keep_expired {
             db.remove_id(id);
             ctx.propagate_expired_del(key);
             "del"

@@ -88,6 +88,10 @@ pub struct Db {
     /// (`server::propagate`); logged only while `log_expired` is on.
     expired_log: Vec<SmallBytes>,
     log_expired: bool,
+    /// Keys past their TTL are kept (not deleted, still found) while an
+    /// AOF is replayed, as Redis does while loading: a later command of
+    /// the file may still use the key (`persistence::aof`).
+    pub keep_expired: bool,
     /// The snapshot bit every entry has outside a snapshot, and new entries
     /// get during one (`snapshot.rs`).
     snap_bit: u32,
@@ -132,6 +136,7 @@ impl Db {
             record_all_writes: false,
             expired_log: Vec::new(),
             log_expired: false,
+            keep_expired: false,
             snap_bit: 0,
             snap: None,
         }
@@ -168,7 +173,7 @@ impl Db {
     pub fn find(&mut self, key: &[u8], now: i64) -> Option<EntryId> {
         let id = self.dict.find(key)?;
         if let Some(when) = self.expire_of(id) {
-            if when <= now {
+            if when <= now && !self.keep_expired {
                 self.expire_id(id);
                 return None;
             }

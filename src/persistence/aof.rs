@@ -902,6 +902,20 @@ fn write_command_base(srv: &ServerState, path: &Path) -> io::Result<u64> {
 
 /// Loads the base and the incr files of `m`.
 fn load_files(srv: &mut ServerState, m: &Manifest) -> Result<(), String> {
+    for db in srv.dbs.iter_mut() {
+        db.keep_expired = true;
+    }
+    let r = load_files_inner(srv, m);
+    for db in srv.dbs.iter_mut() {
+        db.keep_expired = false;
+    }
+    r?;
+    // Loading is not a change.
+    srv.dirty = 0;
+    Ok(())
+}
+
+fn load_files_inner(srv: &mut ServerState, m: &Manifest) -> Result<(), String> {
     let dir = aof_dir(srv);
     let mut pseudo = PseudoClient::new()?;
     let last = m.incrs.len();
@@ -942,8 +956,6 @@ fn load_files(srv: &mut ServerState, m: &Manifest) -> Result<(), String> {
         replay(srv, &mut pseudo, &bytes, 0, &path, i + 1 == last)?;
         log::info!("DB loaded from incr file {}", f.name);
     }
-    // Loading is not a change.
-    srv.dirty = 0;
     Ok(())
 }
 

@@ -48,22 +48,20 @@ pub struct RecordOpts {
     pub now_ms: i64,
 }
 
-/// The aux fields of the header.
+/// The aux fields of the header. (The replication fields, repl-id and
+/// repl-offset, are written by a server with replication state only, as
+/// Redis does: not yet here.)
 pub struct HeaderInfo {
     pub ctime: i64,
     pub used_mem: u64,
-    pub repl_id: String,
-    pub repl_offset: i64,
     pub aof_base: bool,
 }
 
 impl HeaderInfo {
-    pub fn of(srv: &ServerState, aof_base: bool) -> HeaderInfo {
+    pub fn of(_srv: &ServerState, aof_base: bool) -> HeaderInfo {
         HeaderInfo {
             ctime: crate::server::unix_ms() / 1000,
             used_mem: crate::commands::server::allocator_stats().map_or(0, |a| a.allocated),
-            repl_id: srv.replid.clone(),
-            repl_offset: 0,
             aof_base,
         }
     }
@@ -81,9 +79,6 @@ pub fn write_header(out: &mut Vec<u8>, info: &HeaderInfo) {
     aux("redis-bits", b"64");
     aux("ctime", info.ctime.to_string().as_bytes());
     aux("used-mem", info.used_mem.to_string().as_bytes());
-    aux("repl-stream-db", b"0");
-    aux("repl-id", info.repl_id.as_bytes());
-    aux("repl-offset", info.repl_offset.to_string().as_bytes());
     aux("aof-base", if info.aof_base { b"1" } else { b"0" });
 }
 
@@ -449,11 +444,13 @@ impl Loader {
             );
             return Ok(());
         };
-        if expire.is_some_and(|when| when <= now) {
+        // Expired keys are dropped, except in an AOF's base, whose later
+        // commands may still use them (as Redis loads a preamble).
+        let db: &mut Db = &mut srv.dbs[self.db];
+        if expire.is_some_and(|when| when <= now) && !db.keep_expired {
             self.stats.keys_expired += 1;
             return Ok(());
         }
-        let db: &mut Db = &mut srv.dbs[self.db];
         if self.merge {
             db.delete(&key, now);
         }
