@@ -16,6 +16,10 @@
 //! - `keyspace/`: the databases (`db.rs`), their hash table (`dict.rs`, incremental
 //!   rehash and a resize-proof SCAN cursor), the expiry index, the value type and
 //!   the compact byte string used for keys.
+//! - `persistence/`: the RDB format (`rdb/`: values, files, the fork-less
+//!   snapshot behind BGSAVE, SAVE/BGSAVE bookkeeping and loading at start) and
+//!   the append-only file (`aof.rs`). Writes reach the AOF through the one
+//!   propagation point, `server/propagate.rs`.
 //! - `config.rs`: the parameter table behind redis.conf, arguments and CONFIG.
 //! - `error.rs`: Redis's error texts. `util/`: glob matching and number formats.
 
