@@ -1,6 +1,7 @@
 //! SHUTDOWN for real: the process exits with status 0 and the client sees its
-//! connection closed. SHUTDOWN SAVE cannot save (no persistence yet): it is
-//! refused and the server keeps running, unless FORCE is given.
+//! connection closed. SHUTDOWN SAVE (and SIGTERM with save points) writes the
+//! dump file first, which the next start loads; a save that fails refuses the
+//! shutdown, unless FORCE is given.
 
 mod support;
 
@@ -26,9 +27,14 @@ impl Drop for Proc {
 
 /// Spawns ferrodis on a free port and returns it with a connected client.
 fn spawn(dir: &TempDir) -> (Proc, Conn) {
+    spawn_with(dir, "")
+}
+
+/// `spawn` with the given `save` points.
+fn spawn_with(dir: &TempDir, save: &str) -> (Proc, Conn) {
     let port = free_port().expect("free port").to_string();
     let child = Command::new(env!("CARGO_BIN_EXE_ferrodis"))
-        .args(["--port", &port, "--bind", "127.0.0.1", "--save", ""])
+        .args(["--port", &port, "--bind", "127.0.0.1", "--save", save])
         .current_dir(dir.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -87,10 +93,48 @@ fn shutdown_nosave_exits_zero_and_closes_the_connection() {
     assert!(wait_exit(&mut child).success());
 }
 
+fn get(c: &mut Conn, key: &str) -> Reply {
+    c.send(&["GET", key]).unwrap();
+    c.read_reply().unwrap()
+}
+
 #[test]
-fn shutdown_save_is_refused_without_persistence_unless_forced() {
+fn shutdown_save_writes_the_dump_that_the_next_start_loads() {
     let dir = TempDir::new("shutdown-save");
     let (mut child, mut c) = spawn(&dir);
+    c.send(&["SET", "k", "v"]).unwrap();
+    assert_eq!(c.read_reply().unwrap(), Reply::ok());
+    c.send(&["SHUTDOWN", "SAVE"]).unwrap();
+    assert_closed(&mut c);
+    assert!(wait_exit(&mut child).success());
+    assert!(dir.path().join("dump.rdb").exists());
+    let (_child, mut c) = spawn(&dir);
+    assert_eq!(get(&mut c, "k"), Reply::bulk("v"));
+}
+
+#[test]
+fn sigterm_saves_only_with_save_points() {
+    let dir = TempDir::new("sigterm-save");
+    for (save, kept) in [("", false), ("3600 1", true)] {
+        let _ = std::fs::remove_file(dir.path().join("dump.rdb"));
+        let (mut child, mut c) = spawn_with(&dir, save);
+        c.send(&["SET", "k", "v"]).unwrap();
+        assert_eq!(c.read_reply().unwrap(), Reply::ok());
+        let pid = child.0.id().to_string();
+        let st = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(st.success());
+        assert!(wait_exit(&mut child).success());
+        assert_eq!(dir.path().join("dump.rdb").exists(), kept, "save {save:?}");
+    }
+}
+
+#[test]
+fn shutdown_save_is_refused_when_the_save_fails_unless_forced() {
+    let dir = TempDir::new("shutdown-save-fails");
+    let (mut child, mut c) = spawn(&dir);
+    // A directory named like the dump file: the rename into place fails.
+    std::fs::create_dir(dir.path().join("dump.rdb")).unwrap();
+    std::fs::write(dir.path().join("dump.rdb").join("x"), b"x").unwrap();
     c.send(&["SHUTDOWN", "SAVE"]).unwrap();
     assert_eq!(
         c.read_reply().unwrap(),
@@ -102,4 +146,10 @@ fn shutdown_save_is_refused_without_persistence_unless_forced() {
     c.send(&["SHUTDOWN", "SAVE", "FORCE"]).unwrap();
     assert_closed(&mut c);
     assert!(wait_exit(&mut child).success());
+    // No temp file is left behind.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["dump.rdb".to_string()]);
 }

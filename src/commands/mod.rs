@@ -261,6 +261,9 @@ fn arity_ok(arity: i32, argc: usize) -> bool {
 /// `start` is a fresh reading of the monotonic clock (the caller's previous
 /// return value, within one batch); returns the reading taken when the
 /// command ended, so that each command costs one clock read.
+/// Redis's reply to writes after a failed background save.
+const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
 pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
     let reg = Registry::get();
     ctx.now = ctx.srv.clock.unix_ms_at(start);
@@ -307,6 +310,15 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
         );
         return start;
     }
+    // Writes (and PING) are refused while the last background save failed
+    // and save points are set (stop-writes-on-bgsave-error).
+    if !ctx.srv.in_exec
+        && (spec.flags.has(table::Flags::WRITE) || top.name == "ping")
+        && crate::persistence::rdb::save::writes_refused(ctx.srv)
+    {
+        reject(ctx, Some(idx), CmdError::from(MISCONF));
+        return start;
+    }
     // A RESP2 connection in Pub/Sub mode only (un)subscribes and pings.
     // (Commands EXEC runs were checked when they were queued.)
     let caller = &ctx.clients[ctx.cid];
@@ -319,6 +331,14 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
             ctx,
             Some(idx),
             pubsub::not_allowed_in_pubsub(&entry.full_name),
+        );
+        return start;
+    }
+    if ctx.srv.rdb.loading.is_some() && !spec.flags.has(table::Flags::LOADING) {
+        reject(
+            ctx,
+            Some(idx),
+            CmdError::from("LOADING Redis is loading the dataset in memory"),
         );
         return start;
     }
@@ -345,6 +365,10 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
     let end = Instant::now();
     let usec = end.saturating_duration_since(start).as_micros() as u64;
     ctx.srv.dirty += ctx.dirty;
+    if ctx.srv.rdb.reset_dirty {
+        ctx.srv.rdb.reset_dirty = false;
+        ctx.srv.dirty = 0;
+    }
     if ctx.srv.config.notify_flags != 0 {
         notify::flush_db_events(ctx.srv, ctx.clients, (ctx.cid, &mut *ctx.out));
     }

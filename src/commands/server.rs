@@ -36,6 +36,7 @@ use crate::config::{find_param, Config, PARAMS};
 use crate::error::{err, CmdError, CmdResult, DB_INDEX_RANGE, SYNTAX};
 use crate::keyspace::db::{idle_secs, lru_clock};
 use crate::keyspace::value::Value;
+use crate::persistence::rdb::{self, snapshot::Purpose};
 use crate::protocol::reply::ReplyBuf;
 use crate::server::{unix_ms, unix_us, CmdStat, ServerState, Stats};
 use crate::util::numbers::parse_i64;
@@ -103,11 +104,17 @@ fn flushdb(ctx: &mut Ctx, args: &Args) -> CmdResult {
 fn flushall(ctx: &mut Ctx, args: &Args) -> CmdResult {
     flush_option(args)?;
     invalidate_watched_in(ctx, 0..ctx.srv.dbs.len());
+    // As Redis: a BGSAVE in progress is stopped (its image is of data that
+    // no longer exists), and with save points the empty dataset is saved at
+    // once, which leaves the change counter at zero.
+    if ctx.srv.snapshot.as_ref().map(|r| r.purpose) == Some(Purpose::Bgsave) {
+        rdb::snapshot::abort(ctx.srv);
+    }
     let removed: usize = ctx.srv.dbs.iter_mut().map(|db| db.clear()).sum();
-    // The removed keys count as changes. With save points configured Redis
-    // also writes an (empty) RDB here and resets the counter; this server has
-    // no RDB yet, so the counter keeps the changes.
     ctx.dirty += removed as u64;
+    if rdb::save::has_save_points(ctx.srv) && rdb::save::save(ctx.srv).is_ok() {
+        ctx.srv.rdb.reset_dirty = true;
+    }
     ctx.out.ok();
     Ok(())
 }
@@ -154,6 +161,70 @@ fn time(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     Ok(())
 }
 
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, empty, load back.
+fn debug_reload(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let (mut nosave, mut noflush, mut merge) = (false, false, false);
+    for i in 2..args.len() {
+        if args.is(i, "nosave") {
+            nosave = true;
+        } else if args.is(i, "noflush") {
+            noflush = true;
+        } else if args.is(i, "merge") {
+            merge = true;
+        } else {
+            return err("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+        }
+    }
+    match rdb::save::debug_reload(ctx.srv, nosave, noflush, merge) {
+        Ok(()) => {
+            log::info!("DB reloaded by DEBUG RELOAD");
+            ctx.out.ok();
+            Ok(())
+        }
+        Err(e) => Err(CmdError::from(format!("ERR {e}"))),
+    }
+}
+
+/// SAVE: the dump file written now, on the loop (`persistence::rdb::save`).
+fn save(ctx: &mut Ctx, _args: &Args) -> CmdResult {
+    match rdb::save::save(ctx.srv) {
+        Ok(()) => {
+            ctx.out.ok();
+            Ok(())
+        }
+        Err(e) if e.contains("in progress") => Err(CmdError::from(format!("ERR {e}"))),
+        Err(_) => err("ERR"),
+    }
+}
+
+/// BGSAVE [SCHEDULE]: a point-in-time snapshot written in the background.
+fn bgsave(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let schedule = match args.len() {
+        1 => false,
+        2 if args.is(1, "schedule") => true,
+        _ => return err(SYNTAX),
+    };
+    match ctx.srv.snapshot.as_ref().map(|r| r.purpose) {
+        Some(Purpose::Bgsave) => return err("ERR Background save already in progress"),
+        Some(Purpose::AofRewrite) if schedule => {
+            ctx.srv.rdb.bgsave_scheduled = true;
+            ctx.out.status("Background saving scheduled");
+            return Ok(());
+        }
+        Some(Purpose::AofRewrite) => {
+            return err("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+        }
+        None => {}
+    }
+    match rdb::save::bgsave(ctx.srv) {
+        Ok(()) => {
+            ctx.out.status("Background saving started");
+            Ok(())
+        }
+        Err(e) => Err(CmdError::from(format!("ERR {e}"))),
+    }
+}
+
 fn lastsave(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     ctx.out.int(ctx.srv.last_save_unix);
     Ok(())
@@ -190,19 +261,20 @@ fn shutdown(ctx: &mut Ctx, args: &Args) -> CmdResult {
         return err("ERR No shutdown in progress.");
     }
     log::warn!("User requested shutdown...");
-    // Persistence does not exist yet. An explicit SAVE cannot be honoured, so
-    // it fails the way Redis fails when its final save fails (FORCE goes on
-    // regardless, as in Redis). A plain SHUTDOWN with save points configured
-    // would save in Redis; here it stops without saving, and says so.
-    if save && !force {
-        log::warn!("SHUTDOWN SAVE: ferrodis cannot save the dataset (no persistence yet)");
-        log::warn!("Errors trying to shut down the server. Check the logs for more information.");
-        return err("ERR Errors trying to SHUTDOWN. Check logs.");
-    }
-    if !nosave && !ctx.srv.config.save.is_empty() {
-        log::warn!(
-            "Save points are configured but ferrodis has no persistence: the dataset is not saved"
-        );
+    // The final save: asked for, or implied by save points (NOSAVE skips
+    // it). A failed save cancels the shutdown unless FORCE.
+    if save || (!nosave && rdb::save::has_save_points(ctx.srv)) {
+        if let Err(e) = rdb::save::shutdown_save(ctx.srv) {
+            log::warn!("Error trying to save the DB, can't exit: {e}");
+            if !force {
+                log::warn!(
+                    "Errors trying to shut down the server. Check the logs for more information."
+                );
+                return err("ERR Errors trying to SHUTDOWN. Check logs.");
+            }
+        }
+    } else if ctx.srv.snapshot.is_some() {
+        rdb::snapshot::abort(ctx.srv);
     }
     ctx.srv.shutdown = true;
     Ok(())
@@ -627,8 +699,9 @@ fn section_memory(ctx: &mut Ctx, m: &MemoryReport, s: &mut String) {
 fn section_persistence(ctx: &mut Ctx, s: &mut String) {
     let srv = &ctx.srv;
     s.push_str("# Persistence\r\n");
+    let loading = srv.rdb.loading.as_ref();
+    field!(s, "loading", "{}", u8::from(loading.is_some()));
     for f in [
-        "loading",
         "async_loading",
         "current_cow_peak",
         "current_cow_size",
@@ -637,18 +710,86 @@ fn section_persistence(ctx: &mut Ctx, s: &mut String) {
         field!(s, f, "0");
     }
     field!(s, "current_fork_perc", "0.00");
-    field!(s, "current_save_keys_processed", "0");
-    field!(s, "current_save_keys_total", "0");
+    let bgsave = srv
+        .snapshot
+        .as_ref()
+        .filter(|r| r.purpose == Purpose::Bgsave);
+    let keys_total: usize = srv.dbs.iter().map(|db| db.len()).sum();
+    field!(
+        s,
+        "current_save_keys_processed",
+        "{}",
+        srv.snapshot
+            .as_ref()
+            .map_or(0, |r| r.records_so_far(&srv.dbs))
+    );
+    field!(
+        s,
+        "current_save_keys_total",
+        "{}",
+        if srv.snapshot.is_some() {
+            keys_total
+        } else {
+            0
+        }
+    );
     field!(s, "rdb_changes_since_last_save", "{}", srv.dirty);
-    field!(s, "rdb_bgsave_in_progress", "0");
+    field!(
+        s,
+        "rdb_bgsave_in_progress",
+        "{}",
+        u8::from(bgsave.is_some())
+    );
     field!(s, "rdb_last_save_time", "{}", srv.last_save_unix);
-    field!(s, "rdb_last_bgsave_status", "ok");
-    field!(s, "rdb_last_bgsave_time_sec", "-1");
-    field!(s, "rdb_current_bgsave_time_sec", "-1");
-    field!(s, "rdb_saves", "0");
+    let status = if srv.rdb.last_bgsave_failed {
+        "err"
+    } else {
+        "ok"
+    };
+    field!(s, "rdb_last_bgsave_status", "{status}");
+    field!(
+        s,
+        "rdb_last_bgsave_time_sec",
+        "{}",
+        srv.rdb.last_bgsave_secs.unwrap_or(-1)
+    );
+    field!(
+        s,
+        "rdb_current_bgsave_time_sec",
+        "{}",
+        bgsave.map_or(-1, |r| r.started.elapsed().as_secs() as i64)
+    );
+    field!(s, "rdb_saves", "{}", srv.rdb.saves);
     field!(s, "rdb_last_cow_size", "0");
-    field!(s, "rdb_last_load_keys_expired", "0");
-    field!(s, "rdb_last_load_keys_loaded", "0");
+    field!(
+        s,
+        "rdb_last_load_keys_expired",
+        "{}",
+        srv.rdb.last_load.keys_expired
+    );
+    field!(
+        s,
+        "rdb_last_load_keys_loaded",
+        "{}",
+        srv.rdb.last_load.keys_loaded
+    );
+    if let (Some(l), Some((t, start))) = (loading, srv.rdb.loading_started) {
+        let total = l.total_bytes().max(1);
+        let done = l.loaded_bytes();
+        let perc = done as f64 * 100.0 / total as f64;
+        let elapsed = t.elapsed().as_secs_f64();
+        let eta = if done > 0 {
+            (elapsed * (total - done.min(total)) as f64 / done as f64) as i64
+        } else {
+            1
+        };
+        field!(s, "loading_start_time", "{start}");
+        field!(s, "loading_total_bytes", "{total}");
+        field!(s, "loading_rdb_used_mem", "0");
+        field!(s, "loading_loaded_bytes", "{done}");
+        field!(s, "loading_loaded_perc", "{perc:.2}");
+        field!(s, "loading_eta_seconds", "{eta}");
+    }
     field!(s, "aof_enabled", "0");
     field!(s, "aof_rewrite_in_progress", "0");
     field!(s, "aof_rewrite_scheduled", "0");
@@ -1250,6 +1391,7 @@ fn debug(ctx: &mut Ctx, args: &Args) -> CmdResult {
             ctx.out.ok();
             Ok(())
         }
+        (b"reload", _) => debug_reload(ctx, args),
         (b"digest", 2) => {
             let d = dataset_digest(ctx.srv);
             ctx.out.status(&sha1::hex(&d));
@@ -1753,6 +1895,40 @@ pub const COMMANDS: &[CommandSpec] = &[
         summary: "Returns the server time as seconds and microseconds.",
         tips: NONDETERMINISTIC,
         handler: time,
+        ..BASE
+    },
+    CommandSpec {
+        name: "save",
+        arity: 1,
+        flags: Flags::ADMIN
+            .or(Flags::NOSCRIPT)
+            .or(Flags::NO_ASYNC_LOADING)
+            .or(Flags::NO_MULTI),
+        group: Group::Server,
+        since: "1.0.0",
+        summary: "Synchronously save the dataset to disk",
+        complexity: "O(N) where N is the total number of keys in all databases",
+        handler: save,
+        ..BASE
+    },
+    CommandSpec {
+        name: "bgsave",
+        arity: -1,
+        flags: Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::NO_ASYNC_LOADING),
+        group: Group::Server,
+        since: "1.0.0",
+        summary: "Asynchronously save the dataset to disk",
+        complexity: "O(1)",
+        history: &[("3.2.2", "Added the `SCHEDULE` option.")],
+        arguments: &[Arg {
+            name: "schedule",
+            kind: ArgType::PureToken,
+            token: "SCHEDULE",
+            since: "3.2.2",
+            flags: ArgFlags::OPTIONAL,
+            ..ARG
+        }],
+        handler: bgsave,
         ..BASE
     },
     CommandSpec {

@@ -8,11 +8,9 @@
 //!
 //! Each entry's 32 spare `meta` bits hold:
 //! - bit 31: the key has a TTL (its time is in `Expires`);
-//! - bit 30: the snapshot bit. Snapshots will be Dragonfly-style versioned
-//!   serialization: a snapshot flips the database's expected bit, walks the table
-//!   with the SCAN cursor serializing entries whose bit differs (and flipping it),
-//!   and a write to an entry whose bit differs serializes the old value first. One
-//!   bit suffices because every snapshot visits every entry.
+//! - bit 30: the snapshot bit: whether a running snapshot has written the
+//!   entry yet (see `db/snapshot.rs`; every write goes through `note_write`,
+//!   which lets the snapshot write the old state first).
 //! - bits 0..24: the LRU clock (seconds, mod 2^24) of the last access; or,
 //!   when the database tracks LFU (`set_lfu`, for the `*-lfu` maxmemory
 //!   policies), Redis's LFU data: the minute (mod 2^16) of the last counter
@@ -28,7 +26,11 @@ use super::value::Value;
 use crate::server::notify::DbEvent;
 use crate::util::rng::Rng;
 
+mod snapshot;
+
 const META_EXPIRE: u32 = 1 << 31;
+/// The snapshot bit (see `snapshot.rs`).
+const META_SNAPSHOT: u32 = 1 << 30;
 const LRU_MASK: u32 = (1 << 24) - 1;
 /// The LFU counter of a new key (so it is not evicted at once).
 pub const LFU_INIT_VAL: u32 = 5;
@@ -82,6 +84,11 @@ pub struct Db {
     /// Record every write, not only to watched keys (client-side caching
     /// is on for some client).
     record_all_writes: bool,
+    /// The snapshot bit every entry has outside a snapshot, and new entries
+    /// get during one (`snapshot.rs`).
+    snap_bit: u32,
+    /// The snapshot running over this database, if any.
+    snap: Option<Box<snapshot::DbSnapshot>>,
 }
 
 /// The LFU parameters (Redis's lfu-log-factor and lfu-decay-time).
@@ -119,6 +126,8 @@ impl Db {
             event_log: 0,
             events: Vec::new(),
             record_all_writes: false,
+            snap_bit: 0,
+            snap: None,
         }
     }
 
@@ -338,7 +347,7 @@ impl Db {
             Some(_) => (lfu_minutes(now) << 8) | LFU_INIT_VAL,
             None => lru_clock(now),
         };
-        self.dict.set_meta(id, stamp);
+        self.dict.set_meta(id, stamp | self.snap_bit);
         self.note_write(id, false);
         self.log_event(DbEvent::New, |_| SmallBytes::from_slice(key));
         if !self.waiters.is_empty() {
@@ -350,6 +359,9 @@ impl Db {
     /// Records a write to a watched entry (cheap when nothing is watched).
     #[inline]
     fn note_write(&mut self, id: EntryId, expired: bool) {
+        if self.snap.is_some() {
+            self.snapshot_entry(id);
+        }
         if !self.watchers.is_empty() || self.record_all_writes {
             self.note_write_slow(id, expired);
         }
@@ -594,6 +606,8 @@ impl Db {
 
     /// Drops every key; returns how many there were.
     pub fn clear(&mut self) -> usize {
+        // A running snapshot writes what it has not yet written first.
+        self.snapshot_walk_all();
         let n = self.dict.len();
         self.dict.clear();
         self.expires.clear();
@@ -604,6 +618,8 @@ impl Db {
     /// Swaps the contents (keys, TTLs, stats that belong to the data) of two
     /// databases, keeping their ids (SWAPDB).
     pub fn swap_data(&mut self, other: &mut Db) {
+        self.snapshot_walk_all();
+        other.snapshot_walk_all();
         std::mem::swap(&mut self.dict, &mut other.dict);
         std::mem::swap(&mut self.expires, &mut other.expires);
         std::mem::swap(&mut self.avg_ttl, &mut other.avg_ttl);

@@ -31,6 +31,7 @@ use super::client::{Client, CloseReason, HeldCommand};
 use super::ServerState;
 use crate::commands::table::{Args, Flags};
 use crate::commands::{dispatch, Ctx, Registry};
+use crate::persistence::rdb;
 use crate::protocol::parser::Parsed;
 use crate::protocol::reply::ReplyBuf;
 
@@ -44,6 +45,16 @@ const QBUF_IDLE: Duration = Duration::from_secs(2);
 const OUT_KEEP: usize = 64 * 1024;
 /// Tokens at and above this one name listening sockets, not clients.
 const LISTENER_BASE: usize = usize::MAX - 64;
+
+/// Time the snapshot walk takes from each turn of the loop.
+const SNAPSHOT_SLICE: Duration = Duration::from_millis(1);
+
+/// A dump file that cannot be loaded stops the server, as Redis.
+fn fatal_load_error(e: String) -> io::Error {
+    log::error!("{e}");
+    log::error!("Fatal error loading the DB, check server logs. Exiting.");
+    io::Error::other(e)
+}
 
 static SHUTDOWN_SIGNAL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -157,9 +168,16 @@ impl EventLoop {
     /// Runs until SHUTDOWN or SIGTERM/SIGINT.
     pub fn run(&mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
+        if let Err(e) = rdb::save::start_loading(&mut self.srv) {
+            return Err(fatal_load_error(e));
+        }
         loop {
             let now = Instant::now();
-            let timeout = if self.reread.is_empty() {
+            let busy = self.srv.rdb.loading.is_some()
+                || self.srv.snapshot.as_ref().is_some_and(|r| r.is_walking());
+            let timeout = if busy {
+                Duration::ZERO
+            } else if self.reread.is_empty() {
                 let cron = self.next_cron.saturating_duration_since(now);
                 // Wake when a pause that holds clients ends, or a blocked
                 // client's timeout comes.
@@ -176,6 +194,12 @@ impl EventLoop {
                 }
             } else {
                 Duration::ZERO
+            };
+            // A snapshot writer finishing is noticed within 10 ms.
+            let timeout = if self.srv.snapshot.is_some() {
+                timeout.min(Duration::from_millis(10))
+            } else {
+                timeout
             };
             if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
                 if e.kind() != io::ErrorKind::Interrupted {
@@ -212,14 +236,23 @@ impl EventLoop {
                 self.after_commands();
             }
             self.flush_pending();
+            if self.srv.rdb.loading.is_some() {
+                if let Err(e) = rdb::save::loading_step(&mut self.srv) {
+                    return Err(fatal_load_error(e));
+                }
+            }
+            if self.srv.snapshot.is_some() {
+                rdb::snapshot::step(&mut self.srv, SNAPSHOT_SLICE);
+                rdb::snapshot::poll(&mut self.srv);
+            }
             if Instant::now() >= self.next_cron {
                 self.cron();
                 let period = Duration::from_millis(1000 / self.srv.config.hz.max(1) as u64);
                 self.next_cron = Instant::now() + period;
             }
-            if SHUTDOWN_SIGNAL.load(std::sync::atomic::Ordering::SeqCst) {
+            if SHUTDOWN_SIGNAL.swap(false, std::sync::atomic::Ordering::SeqCst) {
                 log::warn!("Received SIGTERM scheduling shutdown...");
-                self.srv.shutdown = true;
+                self.shutdown_on_signal();
             }
             if self.srv.shutdown {
                 self.flush_pending();
@@ -227,6 +260,21 @@ impl EventLoop {
                 return Ok(());
             }
         }
+    }
+
+    /// SIGTERM/SIGINT: the final save when save points are set, as Redis;
+    /// if it fails the server keeps running.
+    fn shutdown_on_signal(&mut self) {
+        if self.srv.rdb.loading.is_none() && rdb::save::has_save_points(&self.srv) {
+            if let Err(e) = rdb::save::shutdown_save(&mut self.srv) {
+                log::warn!("Error trying to save the DB, can't exit: {e}");
+                log::warn!("SIGTERM received but errors trying to shut down the server, check the logs for more information");
+                return;
+            }
+        } else if self.srv.snapshot.is_some() {
+            rdb::snapshot::abort(&mut self.srv);
+        }
+        self.srv.shutdown = true;
     }
 
     /// Reads once more from the clients queued by `read_client`.
@@ -824,7 +872,8 @@ impl EventLoop {
         // must leave the dataset as it is).
         let paused = self.srv.shared.pause_at(now_ms).is_some();
         for db in self.srv.dbs.iter_mut() {
-            if paused || !self.srv.active_expire || Instant::now() >= deadline {
+            let loading = self.srv.rdb.loading.is_some();
+            if paused || loading || !self.srv.active_expire || Instant::now() >= deadline {
                 break;
             }
             db.active_expire(now_ms, per_round, stale, deadline);
@@ -873,6 +922,7 @@ impl EventLoop {
         }
         self.clients_cron();
         self.sample_ops();
+        rdb::save::cron(&mut self.srv);
     }
 
     /// Idle timeouts, output buffer limits (a client above its soft limit is

@@ -104,6 +104,10 @@ pub struct ServerState {
     pub in_exec: bool,
     /// Client-side caching: tracked keys, BCAST prefixes.
     pub tracking: tracking::Tracking,
+    /// RDB saves and loads: statistics, the load in progress at start.
+    pub rdb: crate::persistence::rdb::save::RdbState,
+    /// The point-in-time snapshot being written (BGSAVE, AOF rewrite).
+    pub snapshot: Option<Box<crate::persistence::rdb::snapshot::Running>>,
 }
 
 impl ServerState {
@@ -137,6 +141,8 @@ impl ServerState {
             watching: 0,
             in_exec: false,
             tracking: tracking::Tracking::default(),
+            rdb: Default::default(),
+            snapshot: None,
             shared: client::Shared::default(),
             mem_startup: crate::commands::server::startup_memory(),
             slowlog: latency::SlowLog::default(),
