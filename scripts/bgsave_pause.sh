@@ -7,9 +7,16 @@
 #   port, --enable-debug-command local), pinned to core 0 as scripts/bench.sh
 #   does; redis-benchmark and the probe run on core 1 (Redis's forked child
 #   inherits core 0, as ferrodis's writer thread does). Then:
-#     1. DEBUG POPULATE N (N keys key:0..N-1, as redis-benchmark -r N uses);
+#     1. DEBUG POPULATE N (keys key:0..key:N-1, values value:0..); with
+#        --overwrite instead SET key:%012d xxx for 0..N-1 through
+#        redis-cli --pipe (the keys redis-benchmark -r N writes, as bench.sh
+#        preloads them);
 #     2. redis-benchmark -t set -P 16 -r N starts writing (bounded -n, and
-#        killed when the measurement ends);
+#        killed when the measurement ends). Its keys are key:%012d, so after
+#        DEBUG POPULATE its SETs add keys (up to N more: keys_at_save says how
+#        many there were); with --overwrite every SET overwrites a key, the
+#        case that makes Redis copy pages and ferrodis serialize entries
+#        before the walk reaches them;
 #     3. a baseline: scripts/latency_probe.py PINGs every 1 ms for 1 s;
 #     4. BGSAVE, with the probe running again until the save ends, while this
 #        script samples every ~10 ms: the server's VmRSS (/proc/PID/status)
@@ -27,14 +34,15 @@
 #   p99_ms         99th percentile round trip while the save ran
 #   fork_usec      INFO stats latest_fork_usec (ferrodis: whatever it reports
 #                  for starting its snapshot)
+#   keys_at_save   DBSIZE just before BGSAVE
 #   save_ms        BGSAVE sent -> INFO rdb_bgsave_in_progress:0 (10 ms steps)
 #   rss0_mb        server VmRSS just before BGSAVE (under the write load)
 #   rss_growth_mb  peak server VmRSS during the save minus rss0
 #   child_mb       peak Private_Dirty of the forked child (Redis only)
 #   total_mb       rss_growth_mb + child_mb: the extra memory the save needed
 #
-# Usage: scripts/bgsave_pause.sh [-n KEYS] [--10m] [--only ferrodis|redis]
-#        [--bench-n REQUESTS] [--timeout SEC] [--no-bench]
+# Usage: scripts/bgsave_pause.sh [-n KEYS] [--10m] [--overwrite]
+#        [--only ferrodis|redis] [--bench-n REQUESTS] [--timeout SEC] [--no-bench]
 # Env:   FERRODIS_BIN (default target/release/ferrodis, rebuilt if stale, as
 #        bench.sh), REDIS_BIN (default redis-server).
 set -euo pipefail
@@ -56,6 +64,8 @@ during the save, latest_fork_usec, the save duration and the extra memory
 Options:
   -n KEYS         keys to load with DEBUG POPULATE (default 1000000)
   --10m           shorthand for -n 10000000
+  --overwrite     preload key:%012d (redis-benchmark's keys) instead of
+                  DEBUG POPULATE, so the write load overwrites existing keys
   --only SERVER   measure only ferrodis or only redis
   --bench-n N     redis-benchmark requests (default 50000000; it is killed
                   when the save ends, so this only bounds it)
@@ -75,10 +85,12 @@ ONLY=""
 BENCH_N=50000000
 BENCH=1
 SAVE_TIMEOUT=600
+OVERWRITE=0
 while (($# > 0)); do
     case "$1" in
         -n) KEYS=${2:?-n needs a value}; shift 2 ;;
         --10m) KEYS=10000000; shift ;;
+        --overwrite) OVERWRITE=1; shift ;;
         --only) ONLY=${2:?--only needs ferrodis or redis}; shift 2 ;;
         --bench-n) BENCH_N=${2:?--bench-n needs a value}; shift 2 ;;
         --no-bench) BENCH=0; shift ;;
@@ -164,8 +176,13 @@ measure() {
     log "# $srv: starting $bin"
     start_server "$srv" "$bin" "$SERVER_CPUS" --enable-debug-command local
     pid=$SERVER_PID port=$SERVER_PORT
-    log "# $srv: pid $pid port $port; DEBUG POPULATE $KEYS"
-    RCLI_TIMEOUT=1200 rcli "$port" DEBUG POPULATE "$KEYS" >/dev/null
+    if ((OVERWRITE)); then
+        log "# $srv: pid $pid port $port; SET key:%012d xxx for 0..$((KEYS - 1)) (redis-cli --pipe)"
+        pipe_load "$port" 1800 gen_keyspace "$KEYS" >/dev/null
+    else
+        log "# $srv: pid $pid port $port; DEBUG POPULATE $KEYS"
+        RCLI_TIMEOUT=1200 rcli "$port" DEBUG POPULATE "$KEYS" >/dev/null
+    fi
     log "# $srv: dbsize $(rcli "$port" DBSIZE)"
     sleep 1
     local rss0 bench_pid=""
@@ -189,6 +206,8 @@ measure() {
     sleep 0.2
 
     rss0=$(rss_kb "$pid")
+    local nkeys
+    nkeys=$(rcli "$port" DBSIZE)
     local t0 t1 peak_rss=$rss0 peak_child=0 child="" r d i busy=1 reply
     t0=$(now_ms)
     reply=$(rcli "$port" BGSAVE)
@@ -224,8 +243,8 @@ measure() {
     fork=$(info_field "$port" stats latest_fork_usec)
     log "# $srv: rdb_last_bgsave_status:$status latest_fork_usec:$fork save $((t1 - t0)) ms; rss0 ${rss0} kB peak ${peak_rss} kB child dirty ${peak_child} kB"
     local growth=$((peak_rss - rss0))
-    ROW[$srv]=$(printf '%-9s %9s %11s %11s %7s %10s %8s %8s %14s %9s %9s %7s' \
-        "$srv" "$KEYS" "$(field "$during" max_rtt_ms)" "$(field "$base" max_rtt_ms)" \
+    ROW[$srv]=$(printf '%-9s %12s %11s %11s %7s %10s %8s %8s %14s %9s %9s %7s' \
+        "$srv" "$nkeys" "$(field "$during" max_rtt_ms)" "$(field "$base" max_rtt_ms)" \
         "$(field "$during" p99_rtt_ms)" "${fork:-n/a}" "$((t1 - t0))" "$(mb "$rss0")" \
         "$(mb "$growth")" "$(mb "$peak_child")" "$(mb $((growth + peak_child)))" "${status:-?}")
     stop_server "$pid"
@@ -237,8 +256,10 @@ done
 
 BENCH_DESC="redis-benchmark -t set -P 16 -c 50 -r $KEYS writing during the save"
 ((BENCH)) || BENCH_DESC="no write load"
-printf '# bgsave_pause | %s keys (DEBUG POPULATE) | %s | %s\n' "$KEYS" "$BENCH_DESC" "$PIN_DESC"
-printf '%-9s %9s %11s %11s %7s %10s %8s %8s %14s %9s %9s %7s\n' server keys max_ping_ms \
+LOAD_DESC="DEBUG POPULATE $KEYS"
+((OVERWRITE)) && LOAD_DESC="$KEYS keys key:%012d preloaded, SETs overwrite"
+printf '# bgsave_pause | %s | %s | %s\n' "$LOAD_DESC" "$BENCH_DESC" "$PIN_DESC"
+printf '%-9s %12s %11s %11s %7s %10s %8s %8s %14s %9s %9s %7s\n' server keys_at_save max_ping_ms \
     baseline_ms p99_ms fork_usec save_ms rss0_mb rss_growth_mb child_mb total_mb status
 for srv in "${SERVERS[@]}"; do
     printf '%s\n' "${ROW[$srv]}"
