@@ -8,8 +8,9 @@
 //!   dump, not a leftover temp-*.rdb.
 //! - `writes_during_bgsave_do_not_leak`: while a BGSAVE of ~200k keys runs, a
 //!   second connection overwrites, deletes, renames, moves, expires and adds
-//!   keys, pushes to lists, sets hash fields, flushes one database and swaps
-//!   two. The file must hold exactly the dataset as of the BGSAVE command,
+//!   keys, appends to 1 MB strings, pushes to lists, sets hash fields,
+//!   flushes one database and swaps two (`string_writes_...`: the same
+//!   without lists and hashes). The file must hold exactly the dataset as of the BGSAVE command,
 //!   which the test knows from the commands it sent; it is checked by loading
 //!   it into a fresh redis-server (the server under test if Redis is absent).
 //!
@@ -31,7 +32,7 @@ use support::{Conn, Reply, Server};
 /// Keys added by DEBUG POPULATE for the big save.
 const BIG: usize = 200_000;
 
-/// Lists and hashes added beside them (list:i, hash:i).
+/// Lists and hashes added beside them (list:i, hash:i) in the full test.
 const SMALL: usize = 100;
 
 fn redis_is_target() -> bool {
@@ -189,16 +190,29 @@ fn kill_9_during_bgsave_keeps_previous_dump() {
     );
 }
 
-/// The data before the BGSAVE: db 0 key:i=value:i (DEBUG POPULATE), list:i
-/// [a, b, c], hash:i {f: v}; db 1 one:i=1-i; db 2 two:i=2-i; db 3 empty.
-fn build(c: &mut Conn) {
+/// Big strings beside them (big:i, 1 MB each), appended to during the save.
+const BIGSTR: usize = 4;
+
+fn big_value(i: usize) -> Vec<u8> {
+    vec![b'a' + i as u8; 1 << 20]
+}
+
+/// The data before the BGSAVE: db 0 key:i=value:i (DEBUG POPULATE), big:i
+/// (1 MB), list:i [a, b, c], hash:i {f: v}; db 1 one:i=1-i; db 2 two:i=2-i;
+/// db 3 empty.
+fn build(c: &mut Conn, small: usize) {
     ok(c, &["DEBUG", "POPULATE", &BIG.to_string()]);
-    for i in 0..SMALL {
+    for i in 0..BIGSTR {
+        let key = format!("big:{i}");
+        let r = c.cmd(&[b"SET".as_slice(), key.as_bytes(), &big_value(i)]);
+        assert_eq!(r, Reply::ok());
+    }
+    for i in 0..small {
         c.send(&["RPUSH", &format!("list:{i}"), "a", "b", "c"])
             .unwrap();
         c.send(&["HSET", &format!("hash:{i}"), "f", "v"]).unwrap();
     }
-    for _ in 0..2 * SMALL {
+    for _ in 0..2 * small {
         assert!(!c.read_reply().unwrap().is_error());
     }
     for db in [1, 2] {
@@ -213,7 +227,7 @@ fn build(c: &mut Conn) {
 
 /// One batch of writes (b = batch number) on connection `w`, which is in db 0;
 /// returns the keys it gave a TTL.
-fn write_batch(w: &mut Conn, b: usize) -> Vec<String> {
+fn write_batch(w: &mut Conn, b: usize, small: usize) -> Vec<String> {
     let mut expired = Vec::new();
     let r = (b * 7919) % (BIG - 10);
     let mut cmds: Vec<Vec<String>> = Vec::new();
@@ -229,17 +243,20 @@ fn write_batch(w: &mut Conn, b: usize) -> Vec<String> {
         add(&["APPEND", &k(5), "+more"]);
         add(&["SET", &format!("new:{b}:{j}"), "v"]);
         add(&["INCR", &format!("counter:{b}")]);
-        add(&["LPUSH", &format!("list:{}", (b + j) % SMALL), "new"]);
-        add(&["RPOP", &format!("list:{}", (b + j + 50) % SMALL)]);
-        add(&[
-            "HSET",
-            &format!("hash:{}", (b + j) % SMALL),
-            "f",
-            "new",
-            "g",
-            "h",
-        ]);
-        add(&["DEL", &format!("hash:{}", (b + j + 30) % SMALL)]);
+        add(&["APPEND", &format!("big:{}", (b + j) % BIGSTR), "+appended"]);
+        if small > 0 {
+            add(&["LPUSH", &format!("list:{}", (b + j) % small), "new"]);
+            add(&["RPOP", &format!("list:{}", (b + j + 50) % small)]);
+            add(&[
+                "HSET",
+                &format!("hash:{}", (b + j) % small),
+                "f",
+                "new",
+                "g",
+                "h",
+            ]);
+            add(&["DEL", &format!("hash:{}", (b + j + 30) % small)]);
+        }
     }
     match b {
         2 => {
@@ -270,12 +287,12 @@ fn write_batch(w: &mut Conn, b: usize) -> Vec<String> {
 
 /// Checks that the server behind `c` holds exactly what `build` made (and
 /// that none of `expired` has a TTL).
-fn assert_built(c: &mut Conn, expired: &[String]) {
+fn assert_built(c: &mut Conn, expired: &[String], small: usize) {
     let mut problems: Vec<String> = Vec::new();
     for db in 0..16 {
         ok(c, &["SELECT", &db.to_string()]);
         let want = match db {
-            0 => (BIG + 2 * SMALL) as i64,
+            0 => (BIG + BIGSTR + 2 * small) as i64,
             1 | 2 => 50,
             _ => 0,
         };
@@ -298,13 +315,20 @@ fn assert_built(c: &mut Conn, expired: &[String]) {
             }
         }
     }
+    for i in 0..BIGSTR {
+        let v = c.cmd(&["GET", &format!("big:{i}")]);
+        if v.as_bytes() != Some(big_value(i).as_slice()) {
+            let len = v.as_bytes().map(|b| b.len());
+            problems.push(format!("big:{i} is not its 1 MB value (length {len:?})"));
+        }
+    }
     for k in expired {
         let t = c.cmd(&["PTTL", k]);
         if t != Reply::Int(-1) && problems.len() < 50 {
             problems.push(format!("{k} has PTTL {t} (an EXPIRE sent during the save)"));
         }
     }
-    for i in 0..SMALL {
+    for i in 0..small {
         let l = c.cmd(&["LRANGE", &format!("list:{i}"), "0", "-1"]);
         if l != Reply::bulks(&["a", "b", "c"]) {
             problems.push(format!("list:{i} is {l}"));
@@ -339,12 +363,22 @@ fn assert_built(c: &mut Conn, expired: &[String]) {
 
 #[test]
 fn writes_during_bgsave_do_not_leak() {
+    writes_during_bgsave(SMALL);
+}
+
+/// The same with string keys only (no lists or hashes).
+#[test]
+fn string_writes_during_bgsave_do_not_leak() {
+    writes_during_bgsave(0);
+}
+
+fn writes_during_bgsave(small: usize) {
     let tmp = TempDir::new("rdb-crash-writes");
     let dir = tmp.path().join("data");
     fs::create_dir_all(&dir).unwrap();
     let s = target(&dir);
     let mut c = s.conn();
-    build(&mut c);
+    build(&mut c, small);
     let mut w = s.conn();
     start_bgsave(&mut c);
     let started = Instant::now();
@@ -355,7 +389,7 @@ fn writes_during_bgsave_do_not_leak() {
         if !bgsave_running(&mut c) || started.elapsed() > Duration::from_secs(60) {
             break;
         }
-        expired.extend(write_batch(&mut w, b));
+        expired.extend(write_batch(&mut w, b, small));
         batches += 1;
         if bgsave_running(&mut c) {
             during += 1;
@@ -371,7 +405,10 @@ fn writes_during_bgsave_do_not_leak() {
         "no write batch completed while the BGSAVE ran: nothing was tested (raise BIG)"
     );
     // The live data did change.
-    assert_ne!(c.cmd(&["DBSIZE"]), Reply::Int((BIG + 2 * SMALL) as i64));
+    assert_ne!(
+        c.cmd(&["DBSIZE"]),
+        Reply::Int((BIG + BIGSTR + 2 * small) as i64)
+    );
 
     // Load the file elsewhere: redis-server when installed (the authority on
     // what the file says), else the server under test.
@@ -385,5 +422,5 @@ fn writes_during_bgsave_do_not_leak() {
     } else {
         Server::ferrodis(&args)
     };
-    assert_built(&mut checker.conn(), &expired);
+    assert_built(&mut checker.conn(), &expired, small);
 }
