@@ -731,6 +731,35 @@ fn rdbchecksum_no_both_ways() {
     redis_to_ferrodis(&[], &["--rdbchecksum", "no"]);
 }
 
+/// DEBUG RELOAD (save, flush, load) leaves what it leaves on Redis,
+/// encodings included (a shrunk hashtable hash comes back a listpack, ...).
+#[test]
+fn debug_reload_matches_redis() {
+    if !have_redis("debug_reload_matches_redis") {
+        return;
+    }
+    let tmp = TempDir::new("interop-reload");
+    let f = ferrodis(&tmp.path().join("f"), "dump.rdb", &[]);
+    let r = redis(&tmp.path().join("r"), "dump.rdb", &[]);
+    let mut snaps = Vec::new();
+    for s in [&f, &r] {
+        let mut c = s.conn();
+        generate(&mut c);
+        let before = snapshot(&mut c);
+        assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), Reply::ok(), "DEBUG RELOAD");
+        let after = snapshot(&mut c);
+        assert_same("before DEBUG RELOAD", &before, "after", &after, false);
+        snaps.push(after);
+    }
+    assert_same(
+        "redis after DEBUG RELOAD",
+        &snaps[1],
+        &format!("{} after DEBUG RELOAD", target_name()),
+        &snaps[0],
+        true,
+    );
+}
+
 #[test]
 fn compressed_quicklist_nodes_load_both_ways() {
     if !have_redis("compressed_quicklist_nodes_load_both_ways") {
