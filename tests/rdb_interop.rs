@@ -33,6 +33,8 @@
 
 mod support;
 
+#[path = "rdb_interop/craft.rs"]
+mod craft;
 #[path = "rdb_interop/dataset.rs"]
 mod dataset;
 #[path = "rdb_interop/layout.rs"]
@@ -756,6 +758,157 @@ fn debug_reload_matches_redis() {
         &snaps[1],
         &format!("{} after DEBUG RELOAD", target_name()),
         &snaps[0],
+        true,
+    );
+}
+
+/// A version 9 file in the layouts Redis 7.0 no longer writes but loads:
+/// linked lists (1), sets/hashes as written then (2, 4), ASCII-score sorted
+/// sets (3), zipmaps (9), ziplists for lists/sorted sets/hashes (10, 12, 13),
+/// intsets (11), quicklists of ziplists (14), EXPIRETIME in seconds (253).
+fn old_format_file() -> Vec<u8> {
+    use craft::{intset, len, old_double, string, ziplist, zipmap};
+    let v =
+        |items: &[&str]| -> Vec<Vec<u8>> { items.iter().map(|s| s.as_bytes().to_vec()).collect() };
+    let mut f = b"REDIS0009".to_vec();
+    f.extend_from_slice(&[0xfe, 0x00]);
+    let key = |f: &mut Vec<u8>, t: u8, k: &str| {
+        f.push(t);
+        string(f, k.as_bytes());
+    };
+    key(&mut f, 1, "old:list");
+    let items = v(&["a", "b", "1", "-2", "300000"]);
+    len(&mut f, items.len());
+    for e in &items {
+        string(&mut f, e);
+    }
+    key(&mut f, 2, "old:set");
+    len(&mut f, 3);
+    for e in ["x", "1", "y"] {
+        string(&mut f, e.as_bytes());
+    }
+    key(&mut f, 2, "old:set-ints");
+    len(&mut f, 3);
+    for e in ["3", "1", "2"] {
+        string(&mut f, e.as_bytes());
+    }
+    key(&mut f, 4, "old:hash");
+    len(&mut f, 2);
+    for e in ["f1", "v1", "f2", "2"] {
+        string(&mut f, e.as_bytes());
+    }
+    key(&mut f, 3, "old:zset");
+    len(&mut f, 5);
+    for (m, sc) in [
+        ("a", "1.5"),
+        ("b", "inf"),
+        ("c", "-inf"),
+        ("d", "0"),
+        ("e", "-2.25"),
+    ] {
+        string(&mut f, m.as_bytes());
+        old_double(&mut f, sc);
+    }
+    key(&mut f, 9, "old:zipmap");
+    string(
+        &mut f,
+        &zipmap(&[
+            (b"f1".to_vec(), b"v1".to_vec()),
+            (b"n".to_vec(), b"42".to_vec()),
+            (b"e".to_vec(), Vec::new()),
+        ]),
+    );
+    key(&mut f, 10, "old:zl-list");
+    let long = "L".repeat(100);
+    string(
+        &mut f,
+        &ziplist(&v(&[
+            "x",
+            "10",
+            "-5",
+            "70000",
+            "-8388609",
+            "9223372036854775807",
+            "",
+            &long,
+            "12",
+            "0",
+        ])),
+    );
+    key(&mut f, 11, "old:intset16");
+    string(&mut f, &intset(2, &[100, 1, 5, -7]));
+    key(&mut f, 11, "old:intset32");
+    string(&mut f, &intset(4, &[1, 70000, -70000]));
+    key(&mut f, 11, "old:intset64");
+    string(&mut f, &intset(8, &[i64::MIN, 0, i64::MAX]));
+    key(&mut f, 12, "old:zl-zset");
+    string(
+        &mut f,
+        &ziplist(&v(&["c", "-3", "a", "1", "b", "2.5", "d", "1e+300"])),
+    );
+    key(&mut f, 12, "old:zl-zset-big");
+    let mut big = Vec::new();
+    for i in 0..200 {
+        big.push(format!("m{i:03}").into_bytes());
+        big.push(format!("{i}").into_bytes());
+    }
+    string(&mut f, &ziplist(&big));
+    key(&mut f, 13, "old:zl-hash");
+    string(
+        &mut f,
+        &ziplist(&v(&["f", "v", "n", "5", "neg", "-100000"])),
+    );
+    key(&mut f, 13, "old:zl-hash-big");
+    let mut big = Vec::new();
+    for i in 0..600 {
+        big.push(format!("f{i}").into_bytes());
+        big.push(format!("{i}").into_bytes());
+    }
+    string(&mut f, &ziplist(&big));
+    key(&mut f, 13, "old:zl-hash-longval");
+    string(&mut f, &ziplist(&v(&["f", &long])));
+    key(&mut f, 14, "old:quicklist");
+    len(&mut f, 2);
+    string(&mut f, &ziplist(&v(&["a", "b", "1"])));
+    string(&mut f, &ziplist(&v(&["c", &long, "-1"])));
+    // Seconds as a signed 32-bit number (2033-05-18T03:33:20Z).
+    f.push(253);
+    f.extend_from_slice(&2_000_000_000i32.to_le_bytes());
+    key(&mut f, 0, "old:expire-s");
+    string(&mut f, b"v");
+    f.extend_from_slice(&[0xfe, 0x05]);
+    key(&mut f, 10, "old:db5-list");
+    string(&mut f, &ziplist(&v(&["only", "in", "5"])));
+    f.push(0xff);
+    let crc = crc64(&f);
+    f.extend_from_slice(&crc.to_le_bytes());
+    f
+}
+
+/// ferrodis loads the older layouts (see `old_format_file`) as Redis 7.0
+/// does, encodings included.
+#[test]
+fn old_format_file_loads_as_in_redis() {
+    if !have_redis("old_format_file_loads_as_in_redis") {
+        return;
+    }
+    let tmp = TempDir::new("interop-old");
+    let file = tmp.path().join("old.rdb");
+    fs::write(&file, old_format_file()).unwrap();
+    assert_check_rdb(&file);
+    copy_to(&file, &tmp.path().join("r"), "old.rdb");
+    let r = redis(&tmp.path().join("r"), "old.rdb", &[]);
+    let theirs = snapshot(&mut r.conn());
+    let names: Vec<String> = theirs.keys().map(|(d, k)| key_name(*d, k)).collect();
+    assert_eq!(theirs.len(), 18, "redis loaded {names:?}");
+    copy_to(&file, &tmp.path().join("f"), "old.rdb");
+    let f = ferrodis(&tmp.path().join("f"), "old.rdb", &[]);
+    let ours = snapshot(&mut f.conn());
+    assert_same(
+        "redis loading the old file",
+        &theirs,
+        &format!("{} loading it", target_name()),
+        &ours,
         true,
     );
 }
