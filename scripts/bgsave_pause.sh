@@ -169,7 +169,7 @@ now_ms() { date +%s%3N; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 field() { printf '%s\n' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'; }
 
-declare -A ROW
+declare -A ROW NOTE
 measure() {
     local srv=$1 bin pid port
     if [[ $srv == ferrodis ]]; then bin=$FERRODIS_BIN; else bin=$REDIS_BIN; fi
@@ -242,6 +242,9 @@ measure() {
     status=$(info_field "$port" persistence rdb_last_bgsave_status)
     fork=$(info_field "$port" stats latest_fork_usec)
     log "# $srv: rdb_last_bgsave_status:$status latest_fork_usec:$fork save $((t1 - t0)) ms; rss0 ${rss0} kB peak ${peak_rss} kB child dirty ${peak_child} kB"
+    # ferrodis logs how its snapshot walk was sliced (the longest slice is
+    # the stall it caused itself; the probe's figure adds the machine's noise).
+    NOTE[$srv]=$(grep -m1 -i -E 'slices' "$WORK_DIR/$srv.log" | sed 's/^[^*#]*[*#] //' || true)
     local growth=$((peak_rss - rss0))
     ROW[$srv]=$(printf '%-9s %12s %11s %11s %7s %10s %8s %8s %14s %9s %9s %7s' \
         "$srv" "$nkeys" "$(field "$during" max_rtt_ms)" "$(field "$base" max_rtt_ms)" \
@@ -263,6 +266,9 @@ printf '%-9s %12s %11s %11s %7s %10s %8s %8s %14s %9s %9s %7s\n' server keys_at_
     baseline_ms p99_ms fork_usec save_ms rss0_mb rss_growth_mb child_mb total_mb status
 for srv in "${SERVERS[@]}"; do
     printf '%s\n' "${ROW[$srv]}"
+done
+for srv in "${SERVERS[@]}"; do
+    [[ -z "${NOTE[$srv]:-}" ]] || printf '# %s: %s\n' "$srv" "${NOTE[$srv]}"
 done
 env_line
 printf '# elapsed: %ss\n' "$((SECONDS - SCRIPT_START))"
