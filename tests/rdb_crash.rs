@@ -9,6 +9,7 @@
 //! - `writes_during_bgsave_do_not_leak`: while a BGSAVE of ~200k keys runs, a
 //!   second connection overwrites, deletes, renames, moves, expires and adds
 //!   keys, appends to 1 MB strings, pushes to lists, sets hash fields,
+//!   converts small hashes, sets and sorted sets to their table encodings,
 //!   flushes one database and swaps two (`string_writes_...`: the same
 //!   without lists and hashes). The file must hold exactly the dataset as of the BGSAVE command,
 //!   which the test knows from the commands it sent; it is checked by loading
@@ -198,8 +199,9 @@ fn big_value(i: usize) -> Vec<u8> {
 }
 
 /// The data before the BGSAVE: db 0 key:i=value:i (DEBUG POPULATE), big:i
-/// (1 MB), list:i [a, b, c], hash:i {f: v}; db 1 one:i=1-i; db 2 two:i=2-i;
-/// db 3 empty.
+/// (1 MB), and `small` each of list:i [a, b, c], hash:i {f: v}, set:i
+/// {1, 2, 3} (intset), zset:i {a: 1, b: 2} (listpack); db 1 one:i=1-i; db 2
+/// two:i=2-i; db 3 empty.
 fn build(c: &mut Conn, small: usize) {
     ok(c, &["DEBUG", "POPULATE", &BIG.to_string()]);
     for i in 0..BIGSTR {
@@ -211,8 +213,12 @@ fn build(c: &mut Conn, small: usize) {
         c.send(&["RPUSH", &format!("list:{i}"), "a", "b", "c"])
             .unwrap();
         c.send(&["HSET", &format!("hash:{i}"), "f", "v"]).unwrap();
+        c.send(&["SADD", &format!("set:{i}"), "1", "2", "3"])
+            .unwrap();
+        c.send(&["ZADD", &format!("zset:{i}"), "1", "a", "2", "b"])
+            .unwrap();
     }
-    for _ in 0..2 * small {
+    for _ in 0..4 * small {
         assert!(!c.read_reply().unwrap().is_error());
     }
     for db in [1, 2] {
@@ -256,6 +262,20 @@ fn write_batch(w: &mut Conn, b: usize, small: usize) -> Vec<String> {
                 "h",
             ]);
             add(&["DEL", &format!("hash:{}", (b + j + 30) % small)]);
+            // Writes that change the encoding (listpack/intset to tables).
+            let mut many = vec!["HSET".to_string(), format!("hash:{}", (b + j + 60) % small)];
+            let mut members = vec!["ZADD".to_string(), format!("zset:{}", (b + j) % small)];
+            for n in 0..300 {
+                many.extend([format!("f{n}"), "x".repeat(n % 80)]);
+                members.extend([n.to_string(), format!("m{n}")]);
+            }
+            let many: Vec<&str> = many.iter().map(String::as_str).collect();
+            add(&many);
+            let members: Vec<&str> = members.iter().map(String::as_str).collect();
+            add(&members);
+            add(&["SADD", &format!("set:{}", (b + j) % small), "not-an-int"]);
+            add(&["SREM", &format!("set:{}", (b + j + 40) % small), "2"]);
+            add(&["ZREM", &format!("zset:{}", (b + j + 20) % small), "a"]);
         }
     }
     match b {
@@ -292,7 +312,7 @@ fn assert_built(c: &mut Conn, expired: &[String], small: usize) {
     for db in 0..16 {
         ok(c, &["SELECT", &db.to_string()]);
         let want = match db {
-            0 => (BIG + BIGSTR + 2 * small) as i64,
+            0 => (BIG + BIGSTR + 4 * small) as i64,
             1 | 2 => 50,
             _ => 0,
         };
@@ -336,6 +356,15 @@ fn assert_built(c: &mut Conn, expired: &[String], small: usize) {
         let h = c.cmd(&["HGETALL", &format!("hash:{i}")]);
         if h != Reply::bulks(&["f", "v"]) {
             problems.push(format!("hash:{i} is {h}"));
+        }
+        let m = c.cmd(&["SMEMBERS", &format!("set:{i}")]);
+        let enc = c.cmd(&["OBJECT", "ENCODING", &format!("set:{i}")]);
+        if m != Reply::bulks(&["1", "2", "3"]) || enc != Reply::bulk("intset") {
+            problems.push(format!("set:{i} is {m} ({enc})"));
+        }
+        let z = c.cmd(&["ZRANGE", &format!("zset:{i}"), "0", "-1", "WITHSCORES"]);
+        if z != Reply::bulks(&["a", "1", "b", "2"]) {
+            problems.push(format!("zset:{i} is {z}"));
         }
     }
     for (db, name) in [(1, "one"), (2, "two")] {
@@ -407,7 +436,7 @@ fn writes_during_bgsave(small: usize) {
     // The live data did change.
     assert_ne!(
         c.cmd(&["DBSIZE"]),
-        Reply::Int((BIG + BIGSTR + 2 * small) as i64)
+        Reply::Int((BIG + BIGSTR + 4 * small) as i64)
     );
 
     // Load the file elsewhere: redis-server when installed (the authority on
