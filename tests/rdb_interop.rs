@@ -917,6 +917,149 @@ fn old_format_file_loads_as_in_redis() {
     );
 }
 
+/// Starts `program` on `dir/file`: the snapshot of what it loaded, or the
+/// tail of its log if it did not start.
+fn try_load(program: &str, dir: &Path, file: &str) -> Result<Snapshot, String> {
+    let d = dir.display().to_string();
+    let args = ["--dir", d.as_str(), "--dbfilename", file];
+    match Server::spawn_in(program, dir, &args) {
+        Ok(s) => Ok(snapshot(&mut s.conn())),
+        Err(e) => Err(support::server::tail(&e, 4)),
+    }
+}
+
+/// Files at the edges of the format (empty collections in every layout,
+/// which Redis skips or refuses): the server under test must do what Redis
+/// does with each, loading the same data or refusing too.
+#[test]
+fn edge_files_load_as_in_redis() {
+    if !have_redis("edge_files_load_as_in_redis") {
+        return;
+    }
+    use craft::{empty_listpack, file_with, intset, len, string, ziplist};
+    let blob = |b: Vec<u8>| {
+        let mut v = Vec::new();
+        string(&mut v, &b);
+        v
+    };
+    let zero = {
+        let mut v = Vec::new();
+        len(&mut v, 0);
+        v
+    };
+    let one_empty_node = {
+        let mut v = Vec::new();
+        len(&mut v, 1);
+        len(&mut v, 2);
+        string(&mut v, &empty_listpack());
+        v
+    };
+    let one_empty_ziplist = {
+        let mut v = Vec::new();
+        len(&mut v, 1);
+        string(&mut v, &ziplist(&[]));
+        v
+    };
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty-set", file_with(&[(2, "k", zero.clone())])),
+        ("empty-hash", file_with(&[(4, "k", zero.clone())])),
+        ("empty-zset2", file_with(&[(5, "k", zero.clone())])),
+        ("empty-zset1", file_with(&[(3, "k", zero.clone())])),
+        ("empty-list1", file_with(&[(1, "k", zero.clone())])),
+        ("quicklist2-no-nodes", file_with(&[(18, "k", zero.clone())])),
+        (
+            "quicklist2-empty-node",
+            file_with(&[(18, "k", one_empty_node)]),
+        ),
+        (
+            "quicklist1-empty-ziplist",
+            file_with(&[(14, "k", one_empty_ziplist)]),
+        ),
+        (
+            "empty-intset",
+            file_with(&[(11, "k", blob(intset(2, &[])))]),
+        ),
+        (
+            "empty-hash-listpack",
+            file_with(&[(16, "k", blob(empty_listpack()))]),
+        ),
+        (
+            "empty-zset-listpack",
+            file_with(&[(17, "k", blob(empty_listpack()))]),
+        ),
+        (
+            "empty-ziplist-list",
+            file_with(&[(10, "k", blob(ziplist(&[])))]),
+        ),
+        (
+            "empty-ziplist-hash",
+            file_with(&[(13, "k", blob(ziplist(&[])))]),
+        ),
+        (
+            "empty-ziplist-zset",
+            file_with(&[(12, "k", blob(ziplist(&[])))]),
+        ),
+        (
+            "odd-hash-listpack",
+            file_with(&[(13, "k", blob(ziplist(&[b"f".to_vec()])))]),
+        ),
+    ];
+    let ours_program = if redis_is_target() {
+        "redis-server"
+    } else {
+        env!("CARGO_BIN_EXE_ferrodis")
+    };
+    let tmp = TempDir::new("interop-edge");
+    let mut diffs = Vec::new();
+    for (name, bytes) in &cases {
+        let file = format!("{name}.rdb");
+        let mut got = Vec::new();
+        for (who, program) in [("redis", "redis-server"), ("ours", ours_program)] {
+            let dir = tmp.path().join(who).join(name);
+            fs::create_dir_all(&dir).unwrap();
+            fs::write(dir.join(&file), bytes).unwrap();
+            got.push(try_load(program, &dir, &file));
+        }
+        let show = |r: &Result<Snapshot, String>| match r {
+            Ok(s) => format!(
+                "loaded {:?}",
+                s.iter()
+                    .map(|((_, k), e)| format!("{}={}", String::from_utf8_lossy(k), e.enc))
+                    .collect::<Vec<_>>()
+            ),
+            Err(e) => format!("refused: {}", e.lines().last().unwrap_or("")),
+        };
+        if std::env::var_os("INTEROP_VERBOSE").is_some() {
+            println!(
+                "{name}: redis {} / {} {}",
+                show(&got[0]),
+                target_name(),
+                show(&got[1])
+            );
+        }
+        let same = match (&got[0], &got[1]) {
+            (Ok(a), Ok(b)) => a == b,
+            (Err(_), Err(e)) => !e.contains("panicked"),
+            _ => false,
+        };
+        if !same {
+            diffs.push(format!(
+                "{name}: redis {}\n    {}: {}",
+                show(&got[0]),
+                target_name(),
+                show(&got[1])
+            ));
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "{} of {} edge files handled differently from redis:\n  {}",
+        diffs.len(),
+        cases.len(),
+        diffs.join("\n  ")
+    );
+}
+
 #[test]
 fn compressed_quicklist_nodes_load_both_ways() {
     if !have_redis("compressed_quicklist_nodes_load_both_ways") {

@@ -139,3 +139,27 @@ pub fn old_double(out: &mut Vec<u8>, text: &str) {
         }
     }
 }
+
+/// An empty listpack (7 bytes: total size, count 0, end byte).
+pub fn empty_listpack() -> Vec<u8> {
+    vec![7, 0, 0, 0, 0, 0, 0xff]
+}
+
+/// A version 10 file with one string key "good" and then `records` (each a
+/// type byte, key and value as written), with its checksum.
+pub fn file_with(records: &[(u8, &str, Vec<u8>)]) -> Vec<u8> {
+    let mut f = b"REDIS0010".to_vec();
+    f.extend_from_slice(&[0xfe, 0x00]);
+    f.push(0);
+    string(&mut f, b"good");
+    string(&mut f, b"ok");
+    for (t, k, v) in records {
+        f.push(*t);
+        string(&mut f, k.as_bytes());
+        f.extend_from_slice(v);
+    }
+    f.push(0xff);
+    let crc = crate::crc64(&f);
+    f.extend_from_slice(&crc.to_le_bytes());
+    f
+}
