@@ -1060,6 +1060,65 @@ fn edge_files_load_as_in_redis() {
     );
 }
 
+/// A Redis file holding what ferrodis does not have (a stream; a function
+/// library) is refused at start with a message naming the file and what it
+/// cannot load, never a panic or a silent partial load.
+#[test]
+fn unsupported_content_is_refused_clearly() {
+    if !have_redis("unsupported_content_is_refused_clearly") {
+        return;
+    }
+    if redis_is_target() {
+        println!("skipped unsupported_content_is_refused_clearly: redis-server loads both");
+        return;
+    }
+    let lib = "#!lua name=interoplib\nredis.register_function('f', function() return 1 end)";
+    let cases: [(&str, &[&str], &str); 2] = [
+        ("stream", &["XADD", "s", "1-1", "f", "v"], "stream"),
+        ("function", &["FUNCTION", "LOAD", lib], "function"),
+    ];
+    let tmp = TempDir::new("interop-unsupported");
+    let mut failures = Vec::new();
+    for (n, (name, command, word)) in cases.into_iter().enumerate() {
+        let src_dir = tmp.path().join(name).join("src");
+        let src = redis(&src_dir, "dump.rdb", &[]);
+        let mut c = src.conn();
+        ok(&mut c, &["SET", "good", "ok"]);
+        let r = c.cmd(command);
+        assert!(!r.is_error(), "{command:?} -> {r}");
+        assert_eq!(c.cmd(&["SAVE"]), Reply::ok());
+        let dir = tmp.path().join(name).join("ours");
+        // (A file name without the word looked for in the message.)
+        let file = format!("unsupported-{n}.rdb");
+        copy_to(&src_dir.join("dump.rdb"), &dir, &file);
+        let (code, out) = start_expecting_exit(&dir, &file);
+        if std::env::var_os("INTEROP_VERBOSE").is_some() {
+            println!("{name}: exit {code:?}: {}", support::server::tail(&out, 3));
+        }
+        let mut why = Vec::new();
+        if code == Some(0) || code.is_none() {
+            why.push(format!("exit {code:?}"));
+        }
+        if out.contains("panicked") {
+            why.push("panicked".to_string());
+        }
+        if !out.contains(&file) {
+            why.push(format!("no mention of {file}"));
+        }
+        if !out.to_lowercase().contains(word) {
+            why.push(format!("no mention of {word:?}"));
+        }
+        if !why.is_empty() {
+            failures.push(format!(
+                "{name}: {}\n--- output ---\n{}",
+                why.join(", "),
+                support::server::tail(&out, 10)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
 #[test]
 fn compressed_quicklist_nodes_load_both_ways() {
     if !have_redis("compressed_quicklist_nodes_load_both_ways") {
