@@ -11,6 +11,7 @@
 pub mod client;
 pub mod command_info;
 pub mod connection;
+pub mod dump;
 pub mod hashes;
 pub mod keys;
 pub mod latency;
@@ -153,6 +154,7 @@ const TABLES: &[&[CommandSpec]] = &[
     pubsub::COMMANDS,
     transactions::COMMANDS,
     sort::COMMANDS,
+    dump::COMMANDS,
 ];
 
 impl Registry {

@@ -96,6 +96,11 @@ impl List {
         self.nodes.len()
     }
 
+    /// The nodes, head to tail (RDB writes one listpack per node).
+    pub fn nodes(&self) -> impl ExactSizeIterator<Item = &Listpack> + '_ {
+        self.nodes.iter()
+    }
+
     /// Heap bytes held (MEMORY USAGE).
     pub fn heap_size(&self) -> usize {
         self.nodes.capacity() * std::mem::size_of::<Listpack>()

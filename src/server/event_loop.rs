@@ -174,7 +174,7 @@ impl EventLoop {
         loop {
             let now = Instant::now();
             let busy = self.srv.rdb.loading.is_some()
-                || self.srv.snapshot.as_ref().is_some_and(|r| r.is_walking());
+                || self.srv.snapshot.as_ref().is_some_and(|r| r.wants_cpu());
             let timeout = if busy {
                 Duration::ZERO
             } else if self.reread.is_empty() {
@@ -195,9 +195,10 @@ impl EventLoop {
             } else {
                 Duration::ZERO
             };
-            // A snapshot writer finishing is noticed within 10 ms.
+            // A snapshot writer finishing (or catching up) is noticed
+            // within a millisecond.
             let timeout = if self.srv.snapshot.is_some() {
-                timeout.min(Duration::from_millis(10))
+                timeout.min(Duration::from_millis(1))
             } else {
                 timeout
             };

@@ -11,7 +11,8 @@
 //! `write_string` chooses among them as Redis does: a string of at most 11
 //! bytes that is a canonical integer fitting 32 bits is stored as that
 //! integer; a string longer than 20 bytes is compressed when compression is
-//! on and LZF saves at least 4 bytes; anything else is stored as is.
+//! on and LZF fits it in 4 bytes less (the room Redis gives liblzf); anything
+//! else is stored as is.
 //!
 //! The reader never panics: every read is checked against the buffer and a
 //! short or malformed input gives an `RdbError` naming the offset.
@@ -117,24 +118,24 @@ pub fn write_string(out: &mut Vec<u8>, s: &[u8], compress: bool) {
     out.extend_from_slice(s);
 }
 
-/// Appends `s` LZF-compressed if that saves at least 4 bytes (Redis gives
-/// the compressor an output buffer of `len - 4`).
+/// Appends `s` LZF-compressed if it fits in `len - 4` bytes, the output
+/// room Redis gives the compressor (so the same strings are compressed).
 fn write_lzf(out: &mut Vec<u8>, s: &[u8]) -> bool {
+    if s.len() <= 4 {
+        return false;
+    }
     let start = out.len();
-    if !lzf::compress(s, out) {
+    if !lzf::compress_within(s, s.len() - 4, out) {
         return false;
     }
     let clen = out.len() - start;
-    if clen + 4 > s.len() {
-        out.truncate(start);
-        return false;
-    }
-    // Put the header (marker, both lengths) in front of the data.
-    let mut head = Vec::with_capacity(11);
-    head.push(0xC0 | ENC_LZF);
-    write_len(&mut head, clen as u64);
-    write_len(&mut head, s.len() as u64);
-    out.splice(start..start, head);
+    // Put the header (marker, both lengths) in front of the data: written
+    // after it, then rotated into place (no buffer of its own).
+    out.push(0xC0 | ENC_LZF);
+    write_len(out, clen as u64);
+    write_len(out, s.len() as u64);
+    let h = out.len() - start - clen;
+    out[start..].rotate_right(h);
     true
 }
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::codec::{self, opcode, write_len, write_string, RdbError, Reader, RDB_VERSION};
 use super::crc64::crc64;
-use super::value::{decode_value, encode_value};
+use super::value::{decode_value, encode_payload, value_type};
 use crate::keyspace::db::{lru_clock, Db};
 use crate::keyspace::value::Value;
 use crate::server::ServerState;
@@ -127,15 +127,9 @@ pub fn write_record(
             out.push((access_bits & 0xff) as u8);
         }
     }
-    // The type byte comes first in encode_value's output; the key goes
-    // between it and the payload.
-    let at = out.len();
-    encode_value(out, val, opts.compress);
-    let type_byte = out[at];
-    let mut keyed = Vec::with_capacity(key.len() + 5);
-    write_string(&mut keyed, key, opts.compress);
-    out.splice(at + 1..at + 1, keyed);
-    debug_assert_eq!(out[at], type_byte);
+    out.push(value_type(val));
+    write_string(out, key, opts.compress);
+    encode_payload(out, val, opts.compress);
 }
 
 /// The EOF mark (the CRC64 trailer follows, over everything up to it).

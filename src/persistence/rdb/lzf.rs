@@ -6,102 +6,199 @@
 //!   distance `o + 1` (up to 8192) behind the output position.
 //! - `111ooooo LLLLLLLL oooooooo`: the same with length `L + 9` (up to 264).
 //!
-//! A reference may overlap the bytes it produces (a run). Any LZF decoder
-//! reads what `compress` writes; `decompress` reads what Redis (liblzf)
-//! writes. The compressor is a greedy single-probe hash matcher like liblzf's,
-//! so ratios are similar, though the bytes need not be identical.
+//! A reference may overlap the bytes it produces (a run). `decompress`
+//! reads any valid stream.
 //!
-//! The hash table lives in a thread-local and is never cleared: a stale
-//! entry is only a candidate, always checked against the input before use.
+//! `compress` makes the choices liblzf makes as built into Redis (a 2^16
+//! slot table hashed on the next three bytes, one probe, greedy matches,
+//! the last two positions of a match hashed again, the same output-space
+//! checks), so RDB files and DUMP payloads come out byte for byte as
+//! Redis's. (Redis leaves its table uninitialized, so in rare cases a stale
+//! slot left by an earlier string can give it a match ours, always starting
+//! clean, does not take; the output is valid either way.)
+//!
+//! The table (256 KB, as Redis's) lives in a thread-local and is not
+//! cleared per call: each entry holds a position plus the call's base, and
+//! entries below the base are from earlier calls, so they read as empty.
+//! It is cleared only when the base would pass 2^32 (every 4 GB of input).
 
 use std::cell::RefCell;
 
-const HLOG: u32 = 14;
-const MAX_LIT: usize = 32;
+const HLOG: u32 = 16;
+const HSIZE: usize = 1 << HLOG;
+const MAX_LIT: usize = 1 << 5;
 const MAX_OFF: usize = 1 << 13;
 const MAX_REF: usize = (1 << 8) + (1 << 3); // 264
 
+struct Table {
+    slots: Vec<u32>,
+    /// Added to positions of the current call; grows by each input's length.
+    base: u32,
+}
+
 thread_local! {
-    static TABLE: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+    static TABLE: RefCell<Table> = const { RefCell::new(Table { slots: Vec::new(), base: 1 }) };
 }
 
+/// The slot of the three bytes `h` (big-endian in the low 24 bits), as
+/// liblzf's "very fast" hash.
 #[inline]
-fn hash3(b: &[u8]) -> usize {
-    let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-    (v.wrapping_mul(2_654_435_761) >> (32 - HLOG)) as usize
-}
-
-fn flush_literals(out: &mut Vec<u8>, lit: &[u8]) {
-    for chunk in lit.chunks(MAX_LIT) {
-        out.push((chunk.len() - 1) as u8);
-        out.extend_from_slice(chunk);
-    }
+fn idx(h: u32) -> usize {
+    ((h >> (24 - HLOG)).wrapping_sub(h.wrapping_mul(5)) as usize) & (HSIZE - 1)
 }
 
 /// Appends the compressed form of `input` to `out` and returns true, or
 /// returns false (leaving `out` as it was) when it would not be shorter than
 /// the input.
 pub fn compress(input: &[u8], out: &mut Vec<u8>) -> bool {
+    compress_within(input, input.len().saturating_sub(1), out)
+}
+
+/// Appends the compressed form of `input` to `out` if liblzf would fit it
+/// in `out_len` bytes (with its conservative checks: Redis calls it with
+/// `len - 4`); else returns false and leaves `out` as it was.
+pub fn compress_within(input: &[u8], out_len: usize, out: &mut Vec<u8>) -> bool {
     let n = input.len();
-    if n < 4 || n >= u32::MAX as usize {
+    // Inputs are RDB strings (at most 512 MB); a longer one is stored plain.
+    if n == 0 || out_len == 0 || n >= 1 << 31 {
         return false;
     }
     let start = out.len();
-    let limit = start + n - 1; // the output must stay shorter than the input
     let ok = TABLE.with(|t| {
-        let mut table = t.borrow_mut();
-        if table.is_empty() {
-            table.resize(1 << HLOG, 0);
+        let mut t = t.borrow_mut();
+        if t.slots.is_empty() {
+            t.slots.resize(HSIZE, 0);
         }
-        let mut ip = 0usize;
-        let mut lit = 0usize;
-        while ip + 2 < n {
-            let h = hash3(&input[ip..]);
-            let cand = table[h] as usize;
-            table[h] = (ip + 1) as u32;
-            if cand > 0 {
-                let r = cand - 1;
-                if r < ip && ip - r <= MAX_OFF && input[r..r + 3] == input[ip..ip + 3] {
-                    let max = (n - ip).min(MAX_REF);
-                    let mut len = 3;
-                    while len < max && input[r + len] == input[ip + len] {
-                        len += 1;
-                    }
-                    flush_literals(out, &input[lit..ip]);
-                    let off = ip - r - 1;
-                    let l = len - 2;
-                    if l < 7 {
-                        out.push(((l << 5) | (off >> 8)) as u8);
-                    } else {
-                        out.push(((7 << 5) | (off >> 8)) as u8);
-                        out.push((l - 7) as u8);
-                    }
-                    out.push((off & 0xff) as u8);
-                    // Index the positions inside the match too (cheaply: the
-                    // last two), so the next repeat finds a nearby candidate.
-                    let end = ip + len;
-                    for p in end.saturating_sub(2).max(ip + 1)..end {
-                        if p + 2 < n {
-                            table[hash3(&input[p..])] = (p + 1) as u32;
-                        }
-                    }
-                    ip = end;
-                    lit = ip;
-                    if out.len() >= limit {
-                        return false;
-                    }
-                    continue;
-                }
-            }
-            ip += 1;
+        let next = u64::from(t.base) + n as u64 + 1;
+        if next > u64::from(u32::MAX) {
+            t.slots.iter_mut().for_each(|s| *s = 0);
+            t.base = 1;
         }
-        flush_literals(out, &input[lit..]);
-        out.len() < limit + 1
+        let base = t.base;
+        t.base = base + n as u32 + 1;
+        run(input, out_len, out, &mut t.slots, base)
     });
     if !ok {
         out.truncate(start);
     }
     ok
+}
+
+/// The compressor proper. `op` is the output length so far; `run_at` the
+/// index of the control byte reserved for the literal run in progress.
+fn run(input: &[u8], out_len: usize, out: &mut Vec<u8>, htab: &mut [u32], base: u32) -> bool {
+    let n = input.len();
+    let start = out.len();
+    let op = |out: &Vec<u8>| out.len() - start;
+    let mut lit = 0usize;
+    let mut run_at = out.len();
+    out.push(0); // reserved for the first run's control byte
+    let mut ip = 0usize;
+    let mut hval: u32 = if n >= 2 {
+        (u32::from(input[0]) << 8) | u32::from(input[1])
+    } else {
+        0
+    };
+    while ip + 2 < n {
+        hval = (hval << 8) | u32::from(input[ip + 2]);
+        let slot = idx(hval);
+        let stored = htab[slot];
+        htab[slot] = base + ip as u32;
+        let candidate = stored
+            .checked_sub(base)
+            .map(|r| r as usize)
+            .filter(|&r| r > 0 && r < ip && ip - r - 1 < MAX_OFF);
+        if let Some(r) = candidate.filter(|&r| input[r..r + 3] == input[ip..ip + 3]) {
+            let off = ip - r - 1;
+            let maxlen = (n - ip - 2).min(MAX_REF);
+            if op(out) - usize::from(lit == 0) + 4 >= out_len {
+                return false;
+            }
+            // Close the literal run (or drop its unused control byte).
+            if lit > 0 {
+                out[run_at] = (lit - 1) as u8;
+            } else {
+                out.pop();
+            }
+            // The match length, found as liblzf does: 16 unchecked-bound
+            // steps when far from the end, then up to `maxlen`.
+            let mut len = 2usize;
+            let mut done = false;
+            if maxlen > 16 {
+                for _ in 0..16 {
+                    len += 1;
+                    if input[r + len] != input[ip + len] {
+                        done = true;
+                        break;
+                    }
+                }
+            }
+            if !done {
+                loop {
+                    len += 1;
+                    if !(len < maxlen && input[r + len] == input[ip + len]) {
+                        break;
+                    }
+                }
+            }
+            let l = len - 2;
+            if l < 7 {
+                out.push(((off >> 8) + (l << 5)) as u8);
+            } else {
+                out.push(((off >> 8) + (7 << 5)) as u8);
+                out.push((l - 7) as u8);
+            }
+            out.push(off as u8);
+            lit = 0;
+            run_at = out.len();
+            out.push(0);
+            ip += len;
+            if ip + 2 >= n {
+                break;
+            }
+            // Hash the last two positions of the match.
+            ip -= 2;
+            hval = (u32::from(input[ip]) << 8) | u32::from(input[ip + 1]);
+            for _ in 0..2 {
+                hval = (hval << 8) | u32::from(input[ip + 2]);
+                htab[idx(hval)] = base + ip as u32;
+                ip += 1;
+            }
+        } else {
+            if op(out) >= out_len {
+                return false;
+            }
+            lit += 1;
+            out.push(input[ip]);
+            ip += 1;
+            if lit == MAX_LIT {
+                out[run_at] = (lit - 1) as u8;
+                lit = 0;
+                run_at = out.len();
+                out.push(0);
+            }
+        }
+    }
+    if op(out) + 3 > out_len {
+        return false;
+    }
+    while ip < n {
+        lit += 1;
+        out.push(input[ip]);
+        ip += 1;
+        if lit == MAX_LIT {
+            out[run_at] = (lit - 1) as u8;
+            lit = 0;
+            run_at = out.len();
+            out.push(0);
+        }
+    }
+    if lit > 0 {
+        out[run_at] = (lit - 1) as u8;
+    } else {
+        out.pop();
+    }
+    true
 }
 
 /// Decompresses `input`, which must expand to exactly `out_len` bytes.
@@ -189,6 +286,26 @@ mod tests {
             round_trip(&data[..n]);
         }
         round_trip(&data);
+    }
+
+    #[test]
+    fn same_bytes_as_redis() {
+        // What redis-server 7.0.15 stores for "a" x 100 and for a repeated
+        // sentence (DUMP payloads, LZF part).
+        let mut c = Vec::new();
+        assert!(compress_within(&[b'a'; 100], 96, &mut c));
+        assert_eq!(c, b"\x01aa\xe0W\x00\x01aa");
+        let text = b"the quick brown fox jumps over the lazy dog ".repeat(4);
+        let mut c = Vec::new();
+        assert!(compress_within(&text, text.len() - 4, &mut c));
+        assert_eq!(
+            c,
+            b"\x1fthe quick brown fox jumps over t \x1e\x07lazy dog`\x0c\xe0u+\x01g ".to_vec()
+        );
+        // Too little room: refused, as liblzf refuses it.
+        let mut c = vec![7];
+        assert!(!compress_within(b"abcdefghijklmnopqrstuvwxyz", 22, &mut c));
+        assert_eq!(c, [7]);
     }
 
     #[test]

@@ -81,6 +81,12 @@ impl Running {
         self.walking
     }
 
+    /// Whether the walk can go on now (it waits while the writer is more
+    /// than `MAX_IN_FLIGHT` behind): the loop then does not sleep.
+    pub fn wants_cpu(&self) -> bool {
+        self.walking && (self.aborted || self.in_flight.load(Ordering::Relaxed) <= MAX_IN_FLIGHT)
+    }
+
     /// Keys written so far (INFO current_save_keys_processed).
     pub fn records_so_far(&self, dbs: &[crate::keyspace::db::Db]) -> u64 {
         self.records + dbs.iter().map(|db| db.snapshot_records()).sum::<u64>()
@@ -333,18 +339,85 @@ mod tests {
     use crate::persistence::rdb::file::load_bytes;
     use std::collections::BTreeMap;
 
-    type Image = BTreeMap<(usize, Vec<u8>), (Vec<u8>, Option<i64>)>;
+    type Image = BTreeMap<(usize, Vec<u8>), ([u8; 20], Option<i64>)>;
 
+    /// Every key with the digest of its value (DEBUG DIGEST-VALUE's) and TTL.
     fn image(srv: &mut ServerState) -> Image {
         let mut m = BTreeMap::new();
         for db in &srv.dbs {
             for id in db.entries() {
-                let mut tmp = [0u8; 24];
-                let v = db.value(id).as_bytes(&mut tmp).unwrap_or_default().to_vec();
+                let v = crate::commands::server::value_digest(db.value(id));
                 m.insert((db.id, db.key(id).to_vec()), (v, db.expire_of(id)));
             }
         }
         m
+    }
+
+    /// Runs a command on database 0 through its handler.
+    fn run(srv: &mut ServerState, argv: &[&str]) {
+        let reg = crate::commands::Registry::get();
+        let idx = reg.find(argv[0].as_bytes()).expect("a known command");
+        let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
+        crate::commands::testing::run_handler(srv, reg.all[idx].spec.handler, &argv);
+    }
+
+    /// A key of every type by `i`, built by the commands: strings, lists,
+    /// hashes, sets and sorted sets, small (compact encodings) and large.
+    fn create(srv: &mut ServerState, i: u32) {
+        let k = format!("key:{i}");
+        let n = if i.is_multiple_of(100) { 700 } else { 3 };
+        let items: Vec<String> = (0..n).map(|j| format!("{j}")).collect();
+        let mut argv = vec!["", k.as_str()];
+        match i % 6 {
+            0 => {
+                let v = format!("value-{i}-{}", "x".repeat((i % 50) as usize));
+                run(srv, &["SET", &k, &v]);
+                return;
+            }
+            1 => argv[0] = "RPUSH",
+            2 => argv[0] = "SADD",
+            3 => {
+                let pairs: Vec<String> = items
+                    .iter()
+                    .flat_map(|m| [m.clone(), format!("v{m}")])
+                    .collect();
+                let mut a = vec!["HSET", k.as_str()];
+                a.extend(pairs.iter().map(String::as_str));
+                run(srv, &a);
+                return;
+            }
+            4 => {
+                let pairs: Vec<String> = items
+                    .iter()
+                    .flat_map(|m| [format!("{m}.5"), format!("m{m}")])
+                    .collect();
+                let mut a = vec!["ZADD", k.as_str()];
+                a.extend(pairs.iter().map(String::as_str));
+                run(srv, &a);
+                return;
+            }
+            _ => {
+                run(srv, &["SET", &k, &i.to_string()]);
+                return;
+            }
+        }
+        argv.extend(items.iter().map(String::as_str));
+        run(srv, &argv);
+    }
+
+    /// A change to key `i`, in place for collections.
+    fn mutate(srv: &mut ServerState, i: u32, how: u32, turn: u32) {
+        let k = format!("key:{i}");
+        let t = turn.to_string();
+        match (i % 6, how % 4) {
+            (_, 0) => run(srv, &["DEL", &k]),
+            (_, 1) => run(srv, &["PEXPIRE", &k, "600000"]),
+            (0 | 5, _) => run(srv, &["APPEND", &k, "more"]),
+            (1, _) => run(srv, &["LPUSH", &k, &t]),
+            (2, _) => run(srv, &["SREM", &k, "1"]),
+            (3, _) => run(srv, &["HSET", &k, "0", &t]),
+            _ => run(srv, &["ZINCRBY", &k, "1", "m0"]),
+        }
     }
 
     /// Whatever happens while the walk goes on (overwrites, deletes, new
@@ -357,18 +430,17 @@ mod tests {
         let path = dir.join("dump.rdb");
         let mut srv = ServerState::new(Config::default(), 0);
         let now = crate::server::unix_ms();
-        for i in 0..20_000u32 {
-            let db = [0, 0, 0, 2, 5][(i % 5) as usize];
-            let key = format!("key:{i}");
-            let val = if i % 7 == 0 {
-                format!("{i}")
-            } else {
-                format!("value-{i}-{}", "x".repeat((i % 50) as usize))
-            };
-            let id = srv.dbs[db].add(key.as_bytes(), Value::string(val.as_bytes()), now);
+        for i in 0..6_000u32 {
+            create(&mut srv, i);
             if i % 11 == 0 {
-                srv.dbs[db].set_expire(id, now + 3_600_000 + i64::from(i));
+                run(&mut srv, &["EXPIRE", &format!("key:{i}"), "3600"]);
             }
+        }
+        // Other databases, moved in by MOVE.
+        for i in 0..300u32 {
+            let k = format!("moved:{i}");
+            run(&mut srv, &["SET", &k, "x"]);
+            run(&mut srv, &["MOVE", &k, ["2", "5"][(i % 2) as usize]]);
         }
         let before = image(&mut srv);
         start_snapshot(
@@ -385,34 +457,19 @@ mod tests {
             step(&mut srv, Duration::from_micros(20));
             // Mutations between slices, on keys written or not yet written.
             for j in 0..40u32 {
-                let i = (turn * 97 + j * 31) % 20_000;
-                let db = [0, 0, 0, 2, 5][(i % 5) as usize];
-                let key = format!("key:{i}");
-                let d = &mut srv.dbs[db];
-                match j % 4 {
-                    0 => {
-                        d.set(key.as_bytes(), Value::string(b"changed"), false, now);
-                    }
-                    1 => {
-                        d.delete(key.as_bytes(), now);
-                    }
-                    2 => {
-                        if let Some(id) = d.find(key.as_bytes(), now) {
-                            d.set_expire(id, now + 1000);
-                        }
-                    }
-                    _ => {
-                        let k = format!("new:{turn}:{j}");
-                        d.set(k.as_bytes(), Value::string(b"new"), false, now);
-                    }
+                let i = (turn * 97 + j * 31) % 6_000;
+                mutate(&mut srv, i, j, turn);
+                if j % 8 == 0 {
+                    let k = format!("new:{turn}:{j}");
+                    srv.dbs[0].set(k.as_bytes(), Value::string(b"new"), false, now);
                 }
             }
             if turn == 3 {
                 let (a, b) = srv.dbs.split_at_mut(5);
                 a[2].swap_data(&mut b[0]);
             }
-            if turn == 5 {
-                srv.dbs[0].clear();
+            if turn == 30 {
+                srv.dbs[5].clear();
             }
             turn += 1;
             if poll(&mut srv) {
@@ -420,6 +477,7 @@ mod tests {
             }
             assert!(turn < 100_000);
         }
+        assert!(turn > 30, "the walk spanned the mutations ({turn} turns)");
         let bytes = std::fs::read(&path).unwrap();
         let mut fresh = ServerState::new(Config::default(), 0);
         load_bytes(&mut fresh, &bytes).unwrap();
