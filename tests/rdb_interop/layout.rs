@@ -1,7 +1,10 @@
 //! Enough of the RDB format to split a file into its header, AUX fields,
-//! SELECTDB/RESIZEDB and per-key records, for byte-level comparisons.
+//! SELECTDB/RESIZEDB and per-key records, and the tests that compare
+//! ferrodis's files with Redis's byte for byte on that basis.
 
 use std::collections::BTreeMap;
+
+use super::*;
 
 /// An RDB file split into its parts (enough of the format to find every
 /// record's bounds; streams and modules are not generated here).
@@ -197,4 +200,153 @@ pub fn layout(b: &[u8]) -> Layout {
         "8 checksum bytes after EOF, then the end"
     );
     l
+}
+
+// ---------------------------------------------------------------------------
+// File layout, byte for byte
+// ---------------------------------------------------------------------------
+
+fn stored_key_name(db: u64, stored: &[u8]) -> String {
+    key_name(db as u32, stored_key(stored))
+}
+
+/// Where Redis's choices fix the bytes, ferrodis's file must be Redis's:
+/// the same header, AUX fields (names in order; values that do not vary
+/// from run to run), SELECTDB/RESIZEDB, and per key the same expiry, type
+/// byte and value bytes (key order is each table's, so records are compared
+/// by key; hashtable and skiplist values by type only: their element order
+/// is the table's too).
+fn assert_same_layout(ours: &[u8], theirs: &[u8]) {
+    let a = layout(ours);
+    let b = layout(theirs);
+    let mut diffs = Vec::new();
+    if a.header != b.header {
+        diffs.push(format!(
+            "header {:?} vs redis's {:?}",
+            String::from_utf8_lossy(&a.header),
+            String::from_utf8_lossy(&b.header)
+        ));
+    }
+    let names = |l: &Layout| -> Vec<String> {
+        l.aux
+            .iter()
+            .map(|(k, _)| String::from_utf8_lossy(&k[1..]).into_owned())
+            .collect()
+    };
+    if names(&a) != names(&b) {
+        diffs.push(format!(
+            "AUX fields {:?} vs redis's {:?}",
+            names(&a),
+            names(&b)
+        ));
+    }
+    for (k, v) in &a.aux {
+        let fixed = [&b"redis-ver"[..], b"redis-bits", b"aof-base"];
+        if fixed.contains(&&k[1..]) {
+            if let Some((_, w)) = b.aux.iter().find(|(k2, _)| k2 == k) {
+                if v != w {
+                    diffs.push(format!(
+                        "AUX {} = {v:02x?} vs redis's {w:02x?}",
+                        String::from_utf8_lossy(&k[1..])
+                    ));
+                }
+            }
+        }
+    }
+    if a.shape != b.shape {
+        diffs.push(format!(
+            "opcode sequence {:?} vs redis's {:?}",
+            a.shape, b.shape
+        ));
+    }
+    if a.resize != b.resize {
+        diffs.push(format!("RESIZEDB {:?} vs redis's {:?}", a.resize, b.resize));
+    }
+    for (key, (exp, t, v)) in &a.records {
+        let name = stored_key_name(key.0, &key.1);
+        let Some((exp2, t2, v2)) = b.records.get(key) else {
+            diffs.push(format!("{name}: not in redis's file"));
+            continue;
+        };
+        if exp != exp2 && stored_key(&key.1) != SOON_KEY.as_bytes() {
+            diffs.push(format!("{name}: expiry {exp:02x?} vs redis's {exp2:02x?}"));
+        }
+        if t != t2 {
+            diffs.push(format!("{name}: type {t} vs redis's {t2}"));
+        } else if ![2, 4, 5].contains(t) && v != v2 {
+            let at = v
+                .iter()
+                .zip(v2)
+                .position(|(x, y)| x != y)
+                .unwrap_or(v.len().min(v2.len()));
+            let from = at.saturating_sub(8);
+            diffs.push(format!(
+                "{name} (type {t}): {} value bytes vs redis's {}, first difference at {at}:\n    ours:  {:02x?}\n    redis: {:02x?}",
+                v.len(),
+                v2.len(),
+                &v[from..(at + 16).min(v.len())],
+                &v2[from..(at + 16).min(v2.len())]
+            ));
+        }
+    }
+    for key in b.records.keys() {
+        if !a.records.contains_key(key) {
+            diffs.push(format!(
+                "{}: only in redis's file",
+                key_name(key.0 as u32, &key.1)
+            ));
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "the file differs from redis's in {} place(s):\n  {}",
+        diffs.len(),
+        diffs.join("\n  ")
+    );
+}
+
+#[test]
+fn string_file_layout_matches_redis() {
+    if !have_redis("string_file_layout_matches_redis") {
+        return;
+    }
+    let (ours, theirs) = ferrodis_to_redis_only(strings_only, &[], &[], SaveBy::Save);
+    assert_same_layout(&ours, &theirs);
+}
+
+#[test]
+fn file_layout_matches_redis() {
+    if !have_redis("file_layout_matches_redis") {
+        return;
+    }
+    let (ours, theirs) = ferrodis_to_redis(&[], &[], SaveBy::Save);
+    assert_same_layout(&ours, &theirs);
+}
+
+/// A file Redis wrote, loaded and saved again by ferrodis, is what Redis
+/// writes after loading and saving it (nodes, listpacks, intsets kept).
+#[test]
+fn file_layout_after_load_and_save_matches_redis() {
+    if !have_redis("file_layout_after_load_and_save_matches_redis") {
+        return;
+    }
+    let tmp = TempDir::new("interop-resave");
+    let src_dir = tmp.path().join("src");
+    let src = redis(&src_dir, "dump.rdb", &[]);
+    let mut c = src.conn();
+    generate(&mut c);
+    assert_eq!(c.cmd(&["SAVE"]), Reply::ok());
+    let mut files = Vec::new();
+    for (name, is_redis) in [("f", false), ("r", true)] {
+        let dir = tmp.path().join(name);
+        copy_to(&src_dir.join("dump.rdb"), &dir, "dump.rdb");
+        let s = if is_redis {
+            redis(&dir, "dump.rdb", &[])
+        } else {
+            ferrodis(&dir, "dump.rdb", &[])
+        };
+        assert_eq!(s.conn().cmd(&["SAVE"]), Reply::ok());
+        files.push(read(&dir.join("dump.rdb")));
+    }
+    assert_same_layout(&files[0], &files[1]);
 }
