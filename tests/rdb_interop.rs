@@ -770,6 +770,20 @@ fn debug_reload_matches_redis() {
     );
 }
 
+/// With an LRU or LFU maxmemory-policy Redis writes an IDLE or FREQ opcode
+/// before every key; the files must load both ways all the same.
+#[test]
+fn lru_and_lfu_files_load_both_ways() {
+    if !have_redis("lru_and_lfu_files_load_both_ways") {
+        return;
+    }
+    for policy in ["allkeys-lru", "allkeys-lfu"] {
+        let args = ["--maxmemory-policy", policy];
+        redis_to_ferrodis(&args, &args);
+        ferrodis_to_redis(&args, &args, SaveBy::Save);
+    }
+}
+
 #[test]
 fn compressed_quicklist_nodes_load_both_ways() {
     if !have_redis("compressed_quicklist_nodes_load_both_ways") {

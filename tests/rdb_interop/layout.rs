@@ -22,7 +22,8 @@ pub struct Layout {
     pub shape: Vec<String>,
 }
 
-/// (expire opcode and its bytes, type byte, value bytes).
+/// (expire opcode and its bytes and/or IDLE/FREQ markers, type byte, value
+/// bytes).
 pub type Record = (Vec<u8>, u8, Vec<u8>);
 
 /// The bytes of a stored key (plain, not int- or LZF-encoded, as keys are).
@@ -149,6 +150,7 @@ pub fn layout(b: &[u8]) -> Layout {
     };
     let mut c = Cursor { b, at: 9 };
     let mut db = 0;
+    // The opcodes before a record: expiry (with its bytes), IDLE, FREQ.
     let mut expire: Vec<u8> = Vec::new();
     loop {
         let op = c.u8();
@@ -171,6 +173,18 @@ pub fn layout(b: &[u8]) -> Layout {
             }
             253 => {
                 expire = [&[253][..], c.take(4)].concat();
+                continue;
+            }
+            // IDLE and FREQ (LRU/LFU policies): kept as a marker without
+            // their value, which depends on the time.
+            248 => {
+                c.len();
+                expire.push(248);
+                continue;
+            }
+            249 => {
+                c.u8();
+                expire.push(249);
                 continue;
             }
             254 => {
@@ -349,4 +363,18 @@ fn file_layout_after_load_and_save_matches_redis() {
         files.push(read(&dir.join("dump.rdb")));
     }
     assert_same_layout(&files[0], &files[1]);
+}
+
+/// With an LRU or LFU policy, the IDLE / FREQ opcodes come where Redis
+/// writes them.
+#[test]
+fn file_layout_with_lru_and_lfu_matches_redis() {
+    if !have_redis("file_layout_with_lru_and_lfu_matches_redis") {
+        return;
+    }
+    for policy in ["allkeys-lru", "allkeys-lfu"] {
+        let args = ["--maxmemory-policy", policy];
+        let (ours, theirs) = ferrodis_to_redis_only(strings_only, &args, &[], SaveBy::Save);
+        assert_same_layout(&ours, &theirs);
+    }
 }
