@@ -321,7 +321,7 @@ impl Loader {
                 offset: 5,
                 msg: format!(
                     "Can't handle RDB format version {}",
-                    String::from_utf8_lossy(&magic[5..9])
+                    String::from_utf8_lossy(&magic[5..9]).trim_start_matches('0')
                 ),
             })?;
         Ok(Loader {

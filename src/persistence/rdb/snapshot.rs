@@ -123,6 +123,7 @@ pub fn start_snapshot(
     let writer = std::thread::Builder::new()
         .name("ferrodis-rdb".into())
         .spawn(move || {
+            lower_priority();
             // Opened here, as Redis's child opens it: a failure is a failed
             // save (INFO, MISCONF), not a refused BGSAVE.
             let mut sink = FileSink::create(&path, &tmp, checksum).map_err(|e| {
@@ -173,6 +174,17 @@ pub fn start_snapshot(
         on_done: Some(on_done),
     }));
     Ok(())
+}
+
+/// The writer thread yields the CPU to the event loop when they share a
+/// core (a server pinned with taskset): on Linux a nice value set with
+/// setpriority applies to the calling thread only.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only changes the scheduling weight of this thread.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
 }
 
 fn cwd() -> String {

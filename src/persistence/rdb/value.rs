@@ -296,11 +296,21 @@ pub fn decode_value(r: &mut Reader, rdb_type: u8, cfg: &Config) -> Result<Option
         rdb_type::SET_INTSET => {
             let blob = r.string()?;
             let mut b = set::Builder::default();
+            let mut n = 0usize;
             intset_for_each(&blob, |v| {
                 b.add(Member::Int(v));
+                n += 1;
                 Ok(())
             })
             .map_err(|e| in_blob("invalid intset", at, e))?;
+            // An empty intset fails Redis's integrity check (other empty
+            // collections are skipped keys).
+            if n == 0 {
+                return Err(RdbError {
+                    offset: at,
+                    msg: "Intset integrity check failed.".into(),
+                });
+            }
             set_value(b.finish(max_ints))
         }
         rdb_type::ZSET | rdb_type::ZSET_2 => {
