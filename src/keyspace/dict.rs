@@ -9,8 +9,9 @@
 //! - **Entries live in an arena** of fixed-size chunks (`CHUNK` entries each,
 //!   only the first chunk grows up to that size). Growing allocates a new chunk
 //!   and never copies or moves existing entries. An entry is `key, value, next,
-//!   meta`: 40 bytes when `K` and `V` are 16-byte types with a niche (such as
-//!   `SmallBytes`), since a free slot is `None` in the niche. An entry is named by
+//!   meta`: the key and value plus 8 bytes when they have a niche (48 bytes
+//!   for a 24-byte `SmallBytes` key and a 16-byte `Value`), since a free slot
+//!   is `None` in the niche. An entry is named by
 //!   its arena index, an `EntryId`, stable for the entry's whole life; freed
 //!   slots are chained through `next` into a free list and reused, so a removed
 //!   entry's id may name a later entry. Arena slot 0 is never used, which lets 0
@@ -806,8 +807,12 @@ mod tests {
     fn entry_size() {
         let size = std::mem::size_of::<Entry<SmallBytes, SmallBytes>>();
         println!("size_of Entry<SmallBytes, SmallBytes> = {size}");
-        assert_eq!(size, 40);
-        assert_eq!(std::mem::size_of::<Entry<SmallBytes, u64>>(), 32);
+        assert_eq!(size, 56);
+        assert_eq!(std::mem::size_of::<Entry<SmallBytes, u64>>(), 40);
+        assert_eq!(
+            std::mem::size_of::<Entry<SmallBytes, crate::keyspace::value::Value>>(),
+            48
+        );
     }
 
     #[test]
@@ -1454,7 +1459,7 @@ mod tests {
             d.bucket_count(),
             d.heap_bytes()
         );
-        assert!(per_key <= 48.0, "{per_key}");
+        assert!(per_key <= 64.0, "{per_key}");
     }
 
     /// `cargo test --release -- --ignored --nocapture bench_1m`

@@ -1,6 +1,6 @@
 //! The value stored under a key.
 //!
-//! `Value` is 16 bytes so that a table entry (key, value, links) stays at 40 bytes
+//! `Value` is 16 bytes so that a table entry (key, value, links) stays at 48 bytes
 //! with no allocation for short data. Strings take one of Redis's three encodings,
 //! chosen by the same rules so OBJECT ENCODING answers as Redis does:
 //! - `Int`: the string is a canonical 64-bit integer (no leading zeros, no `+`,

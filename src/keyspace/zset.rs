@@ -54,7 +54,7 @@ impl Limits {
 pub struct Sorted {
     dict: Dict<SmallBytes, f64>,
     tree: ZTree,
-    /// Heap bytes of the members kept out of line (longer than 15 bytes),
+    /// Heap bytes of the members kept out of line (longer than 23 bytes),
     /// so MEMORY USAGE need not visit them all.
     member_heap: usize,
 }
