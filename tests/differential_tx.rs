@@ -17,11 +17,10 @@
 //! stray EXEC/DISCARD outside one. The keys are few (`k0`..`k2` of any type),
 //! so commands meet keys of other types often.
 //!
-//! Every command runs on one connection: the harness drives one connection
-//! per server (`tests/support/differential.rs`), so writes "from another
-//! client" between WATCH and EXEC are the client's own writes, which Redis
-//! counts the same way (any write to a watched key aborts the EXEC, whichever
-//! client made it).
+//! Two clients: half the commands between WATCH and MULTI, and now and then
+//! a write while the transaction is being queued, come from a second
+//! connection (`c2>` in a printed repro), so a watched key written by another
+//! client (the WATCH race) is compared with Redis too.
 //!
 //! Known differences of ferrodis (`KNOWN`) are left out of the sequences
 //! unless `DIFF_KNOWN=1` (also in the environment list below).
@@ -36,7 +35,7 @@
 
 mod support;
 
-use support::differential::{lit, run, upper_name, Arg, Cmd, Guard, Rng, Rules};
+use support::differential::{lit, run, upper_name, Arg, Cmd, Guard, Rng, Rules, OTHER_CLIENT};
 use support::resp::render;
 use support::Reply;
 
@@ -196,7 +195,13 @@ impl Gen {
                 cmds.push(self.watch());
             }
             for _ in 0..self.rng.below(3) {
-                cmds.extend(self.between());
+                let between = self.between();
+                // Half the time another client does it.
+                if self.rng.chance(50) {
+                    cmds.extend(between.into_iter().map(from_other_client));
+                } else {
+                    cmds.extend(between);
+                }
             }
             if self.rng.chance(10) {
                 cmds.push(vec![lit("UNWATCH")]);
@@ -209,6 +214,11 @@ impl Gen {
         cmds.push(multi);
         for _ in 0..self.rng.below(6) {
             cmds.push(self.queued());
+            // Another client's write while this one queues: the WATCH race.
+            if self.rng.chance(10) {
+                let w = self.plain();
+                cmds.push(from_other_client(w));
+            }
         }
         let end = if self.rng.chance(80) {
             "EXEC"
@@ -222,6 +232,12 @@ impl Gen {
         cmds.push(end);
         cmds
     }
+}
+
+/// The same command sent by the second client (`OTHER_CLIENT`).
+fn from_other_client(mut args: Vec<Arg>) -> Vec<Arg> {
+    args.insert(0, lit(OTHER_CLIENT));
+    args
 }
 
 /// The sequence of seed `seed`: whether it runs in RESP3, and its commands.
@@ -323,6 +339,13 @@ fn generation_is_deterministic_and_covers_transactions() {
         for c in &cmds {
             let name = c.name();
             match name.as_str() {
+                "C2>" => {
+                    seen.insert(if in_multi {
+                        "other client while queueing"
+                    } else {
+                        "other client between"
+                    });
+                }
                 "MULTI" if in_multi => {
                     seen.insert("nested MULTI");
                 }
@@ -358,6 +381,8 @@ fn generation_is_deterministic_and_covers_transactions() {
         "SWAPDB",
         "FLUSHALL",
         "PEXPIREAT",
+        "other client while queueing",
+        "other client between",
     ] {
         assert!(seen.contains(want), "{want} never generated");
     }

@@ -298,6 +298,10 @@ pub fn show_command(args: &[Vec<u8>]) -> String {
 // ---------------------------------------------------------------------------
 // Running a sequence on both servers
 
+/// A first argument that sends the command on a second connection (another
+/// client) instead of the main one; repros print it as `c2> ...`.
+pub const OTHER_CLIENT: &str = "c2>";
+
 /// One command sent to both servers.
 pub struct Step {
     pub args: Vec<Vec<u8>>,
@@ -469,11 +473,33 @@ impl Pair {
         };
         let rules = self.rules;
         let mut steps: Vec<Step> = Vec::new();
+        // The second client's connections (`OTHER_CLIENT`), opened on first use.
+        let mut others: Option<(Conn, Conn)> = None;
         let mut exchange =
             |steps: &mut Vec<Step>, args: Vec<Vec<u8>>, setup: bool, check: Check| -> bool {
-                let expected = ask(&mut oracle, &args)
+                let other = args.first().is_some_and(|a| a == OTHER_CLIENT.as_bytes());
+                let sent = if other { &args[1..] } else { &args[..] };
+                let (oracle, test) = if other {
+                    if others.is_none() {
+                        let mut o = Pair::connect(&self.oracle)
+                            .unwrap_or_else(|e| panic!("redis-server: {e}"));
+                        let mut t = Pair::connect(&self.test)
+                            .unwrap_or_else(|e| panic!("{}: {e}", self.test_name));
+                        if resp3 {
+                            let hello = [b"HELLO".to_vec(), b"3".to_vec()];
+                            let _ = ask(&mut o, &hello);
+                            let _ = ask(&mut t, &hello);
+                        }
+                        others = Some((o, t));
+                    }
+                    let (o, t) = others.as_mut().expect("opened above");
+                    (o, t)
+                } else {
+                    (&mut oracle, &mut test)
+                };
+                let expected = ask(oracle, sent)
                     .unwrap_or_else(|e| panic!("redis-server, `{}`: {e}", show_command(&args)));
-                let (got, same) = match ask(&mut test, &args) {
+                let (got, same) = match ask(test, sent) {
                     Ok(got) => {
                         let same = check.same(&rules, &args, &expected, &got);
                         (got, same)
@@ -683,7 +709,12 @@ pub fn print_repro(
             print_events(pair, s);
             continue;
         }
-        println!("> {}", show_command(&s.args));
+        match s.args.split_first() {
+            Some((first, rest)) if first == OTHER_CLIENT.as_bytes() => {
+                println!("c2> {}", show_command(rest))
+            }
+            _ => println!("> {}", show_command(&s.args)),
+        }
         match s.check {
             Check::Rules => println!("{}", (pair.rules.expectation)(&s.args, &s.expected)),
             Check::Shape => println!("{}", shape_expectation(&s.expected)),
