@@ -1288,6 +1288,7 @@ pub fn start_rewrite(srv: &mut ServerState) -> Result<(), String> {
             records: 0,
             slices: 0,
             longest_slice: Duration::ZERO,
+            longest_slice_cpu: Duration::ZERO,
         };
         let failed = out.result.is_err();
         rewrite_done(srv, &out);
@@ -1305,6 +1306,7 @@ pub fn start_rewrite(srv: &mut ServerState) -> Result<(), String> {
             records: 0,
             slices: 0,
             longest_slice: Duration::ZERO,
+            longest_slice_cpu: Duration::ZERO,
         };
         rewrite_done(srv, &out);
         return Err(e);

@@ -61,9 +61,10 @@ fn bgsave_done(srv: &mut ServerState, out: &Outcome, start_dirty: u64) {
                 out.elapsed.as_secs_f64()
             );
             log::info!(
-                "Snapshot walked in {} slices of the event loop, the longest {} us",
+                "Snapshot walked in {} slices of the event loop, the longest {} us ({} us of CPU)",
                 out.slices,
-                out.longest_slice.as_micros()
+                out.longest_slice.as_micros(),
+                out.longest_slice_cpu.as_micros()
             );
             log::info!("Background saving terminated with success");
             srv.dirty = srv.dirty.saturating_sub(start_dirty);

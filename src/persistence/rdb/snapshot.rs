@@ -42,9 +42,11 @@ pub struct Outcome {
     pub elapsed: Duration,
     pub records: u64,
     /// Turns of the loop that walked, and the longest of them (the pause
-    /// the snapshot put on the loop).
+    /// the snapshot put on the loop): wall time, and the loop's CPU time
+    /// (wall time also counts preemption and interrupts).
     pub slices: u64,
     pub longest_slice: Duration,
+    pub longest_slice_cpu: Duration,
 }
 
 /// What a running snapshot is for (INFO tells them apart).
@@ -73,6 +75,7 @@ pub struct Running {
     records: u64,
     slices: u64,
     longest_slice: Duration,
+    longest_slice_cpu: Duration,
     on_done: Option<OnDone>,
 }
 
@@ -171,6 +174,7 @@ pub fn start_snapshot(
         records: 0,
         slices: 0,
         longest_slice: Duration::ZERO,
+        longest_slice_cpu: Duration::ZERO,
         on_done: Some(on_done),
     }));
     Ok(())
@@ -178,13 +182,29 @@ pub fn start_snapshot(
 
 /// The writer thread yields the CPU to the event loop when they share a
 /// core (a server pinned with taskset): on Linux a nice value set with
-/// setpriority applies to the calling thread only.
+/// setpriority applies to the calling thread only. (SCHED_IDLE was tried: the
+/// walk then waited on a starved writer, and memory in flight grew.)
 fn lower_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority only changes the scheduling weight of this thread.
     unsafe {
         libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
+}
+
+/// CPU time of the calling thread (the loop's own work in a slice, without
+/// the time it was preempted or interrupted).
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    let r = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if r != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 fn cwd() -> String {
@@ -204,6 +224,7 @@ pub fn step(srv: &mut ServerState, budget: Duration) -> bool {
         return false;
     }
     let t0 = Instant::now();
+    let cpu0 = thread_cpu();
     let deadline = t0 + budget;
     let behind = run.in_flight.load(Ordering::Relaxed) > MAX_IN_FLIGHT && !run.aborted;
     let mut all_walked = true;
@@ -234,6 +255,7 @@ pub fn step(srv: &mut ServerState, budget: Duration) -> bool {
     let run = srv.snapshot.as_mut().expect("snapshot running");
     run.slices += 1;
     run.longest_slice = run.longest_slice.max(t0.elapsed());
+    run.longest_slice_cpu = run.longest_slice_cpu.max(thread_cpu().saturating_sub(cpu0));
     if all_walked {
         run.walking = false;
         for db in &mut srv.dbs {
@@ -310,6 +332,7 @@ pub fn poll(srv: &mut ServerState) -> bool {
         records: run.records,
         slices: run.slices,
         longest_slice: run.longest_slice,
+        longest_slice_cpu: run.longest_slice_cpu,
     };
     if let Some(f) = run.on_done.take() {
         f(srv, &outcome);
