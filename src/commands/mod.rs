@@ -344,7 +344,8 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
         );
         return start;
     }
-    if ctx.srv.rdb.loading.is_some() && !spec.flags.has(table::Flags::LOADING) {
+    // (The AOF's own replay runs while its load is taken out of the state.)
+    if ctx.srv.is_loading() && !spec.flags.has(table::Flags::LOADING) {
         reject(
             ctx,
             Some(idx),

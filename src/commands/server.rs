@@ -700,11 +700,25 @@ fn section_memory(ctx: &mut Ctx, m: &MemoryReport, s: &mut String) {
     field!(s, "lazyfreed_objects", "0");
 }
 
+/// The load in progress at start: (started, unix start, bytes loaded, total).
+fn loading_progress(srv: &ServerState) -> Option<(std::time::Instant, i64, u64, u64)> {
+    if let (Some(l), Some((t, start))) = (srv.rdb.loading.as_ref(), srv.rdb.loading_started) {
+        return Some((t, start, l.loaded_bytes() as u64, l.total_bytes() as u64));
+    }
+    let a = srv.aof.loading.as_ref()?;
+    Some((
+        a.started,
+        a.started_unix,
+        a.load.loaded_bytes(),
+        a.load.total_bytes(),
+    ))
+}
+
 fn section_persistence(ctx: &mut Ctx, s: &mut String) {
     let srv = &ctx.srv;
     s.push_str("# Persistence\r\n");
-    let loading = srv.rdb.loading.as_ref();
-    field!(s, "loading", "{}", u8::from(loading.is_some()));
+    let loading = srv.is_loading();
+    field!(s, "loading", "{}", u8::from(loading));
     for f in [
         "async_loading",
         "current_cow_peak",
@@ -777,9 +791,8 @@ fn section_persistence(ctx: &mut Ctx, s: &mut String) {
         "{}",
         srv.rdb.last_load.keys_loaded
     );
-    if let (Some(l), Some((t, start))) = (loading, srv.rdb.loading_started) {
-        let total = l.total_bytes().max(1);
-        let done = l.loaded_bytes();
+    if let Some((t, start, done, total)) = loading_progress(srv) {
+        let total = total.max(1);
         let perc = done as f64 * 100.0 / total as f64;
         let elapsed = t.elapsed().as_secs_f64();
         let eta = if done > 0 {

@@ -349,6 +349,16 @@ pub struct Aof {
     /// auto-aof-rewrite-percentage and -min-size, read at CONFIG SET.
     auto_pct: u64,
     auto_min: u64,
+    /// The load at start, in progress (`loading_step`).
+    pub loading: Option<Box<StartLoad>>,
+}
+
+/// The AOF loaded at start: the load, then the manifest to open for writing.
+pub struct StartLoad {
+    pub load: AofLoad,
+    manifest: Manifest,
+    pub started: Instant,
+    pub started_unix: i64,
 }
 
 impl Default for Aof {
@@ -372,6 +382,7 @@ impl Default for Aof {
             consecutive_failures: 0,
             auto_pct: 100,
             auto_min: 64 << 20,
+            loading: None,
         }
     }
 }
@@ -643,33 +654,19 @@ pub fn start(srv: &mut ServerState) -> Result<(), String> {
     };
     fs::create_dir_all(&dir)
         .map_err(|e| format!("Can't create the AOF directory {}: {e}", dir.display()))?;
-    let mut m = match manifest {
-        Some(mut m) => {
+    match manifest {
+        Some(m) => {
             finish_migration(srv, &m)?;
-            let t = Instant::now();
-            load_files(srv, &m)?;
-            // History files (a rewrite's leftovers) are deleted, as Redis,
-            // and so are the temp files of a rewrite a crash cut short.
-            for h in m.history.drain(..) {
-                log::info!("Removing the history file {} in the background", h.name);
-                let _ = fs::remove_file(dir.join(&h.name));
-            }
-            remove_temp_files(&dir);
-            // Loading at start is not command traffic.
-            for st in srv.cmd_stats.iter_mut() {
-                *st = Default::default();
-            }
-            for h in srv.cmd_latency.iter_mut() {
-                *h = None;
-            }
-            srv.stats.commands_processed = 0;
-            srv.stats.total_error_replies = 0;
-            srv.stats.errors.clear();
-            log::info!(
-                "DB loaded from append only file: {:.3} seconds",
-                t.elapsed().as_secs_f64()
-            );
-            m
+            // Loaded a slice per turn of the loop (`loading_step`), then
+            // opened for writing.
+            let load = AofLoad::new(srv, &m)?;
+            srv.aof.loading = Some(Box::new(StartLoad {
+                load,
+                manifest: m,
+                started: Instant::now(),
+                started_unix: crate::server::unix_ms() / 1000,
+            }));
+            Ok(())
         }
         None => {
             // As Redis: the base is written from the dataset (empty now).
@@ -684,9 +681,55 @@ pub fn start(srv: &mut ServerState) -> Result<(), String> {
                 seq: 1,
                 kind: Kind::Base,
             });
-            m
+            open_for_writing(srv, m)
         }
+    }
+}
+
+/// Bytes of the AOF loaded per turn of the loop at start.
+const LOAD_SLICE: usize = 2 << 20;
+
+/// One slice of the load at start; when it completes, the AOF is opened for
+/// writing. `Err` is fatal (the message names the file and the offset).
+pub fn loading_step(srv: &mut ServerState) -> Result<(), String> {
+    let Some(mut job) = srv.aof.loading.take() else {
+        return Ok(());
     };
+    if !job.load.step(srv, LOAD_SLICE)? {
+        srv.aof.loading = Some(job);
+        return Ok(());
+    }
+    let dir = aof_dir(srv);
+    let mut m = job.manifest;
+    // History files (a rewrite's leftovers) are deleted, as Redis, and so
+    // are the temp files of a rewrite a crash cut short.
+    for h in m.history.drain(..) {
+        log::info!("Removing the history file {} in the background", h.name);
+        let _ = fs::remove_file(dir.join(&h.name));
+    }
+    remove_temp_files(&dir);
+    // Loading at start is not command traffic.
+    for st in srv.cmd_stats.iter_mut() {
+        *st = Default::default();
+    }
+    for h in srv.cmd_latency.iter_mut() {
+        *h = None;
+    }
+    srv.stats.commands_processed = 0;
+    srv.stats.ops_last_count = 0;
+    srv.stats.total_error_replies = 0;
+    srv.stats.errors.clear();
+    log::info!(
+        "DB loaded from append only file: {:.3} seconds",
+        job.started.elapsed().as_secs_f64()
+    );
+    open_for_writing(srv, m)
+}
+
+/// Opens the last incr file (a new one if there is none) for the writes to
+/// come, and turns the AOF on.
+fn open_for_writing(srv: &mut ServerState, mut m: Manifest) -> Result<(), String> {
+    let dir = aof_dir(srv);
     let file = if let Some(last) = m.incrs.last() {
         let path = dir.join(&last.name);
         open_append(&path)
@@ -900,63 +943,254 @@ fn write_command_base(srv: &ServerState, path: &Path) -> io::Result<u64> {
     r.map(|()| written)
 }
 
-/// Loads the base and the incr files of `m`.
+/// Loads the base and the incr files of `m` at once (DEBUG LOADAOF).
 fn load_files(srv: &mut ServerState, m: &Manifest) -> Result<(), String> {
-    for db in srv.dbs.iter_mut() {
-        db.keep_expired = true;
-    }
-    let r = load_files_inner(srv, m);
-    for db in srv.dbs.iter_mut() {
-        db.keep_expired = false;
-    }
-    r?;
-    // Loading is not a change.
-    srv.dirty = 0;
+    let mut load = AofLoad::new(srv, m)?;
+    while !load.step(srv, usize::MAX)? {}
     Ok(())
 }
 
-fn load_files_inner(srv: &mut ServerState, m: &Manifest) -> Result<(), String> {
-    let dir = aof_dir(srv);
-    let mut pseudo = PseudoClient::new()?;
-    let last = m.incrs.len();
-    if let Some(b) = &m.base {
-        let path = dir.join(&b.name);
-        let bytes = fs::read(&path)
-            .map_err(|e| format!("Can't open the append-only file {}: {e}", b.name))?;
-        if rdb::file::is_rdb(&bytes) {
-            // An RDB image, which a Redis 6 single file may follow with
-            // commands (its "preamble" form).
-            log::info!("Reading RDB base file on AOF loading...");
-            let bad = |e: rdb::codec::RdbError| {
-                format!("Error loading the AOF base file {}: {e}", b.name)
-            };
-            let mut loader = rdb::file::Loader::new(bytes.clone()).map_err(bad)?;
-            while !loader.done {
-                loader.step(srv, usize::MAX).map_err(bad)?;
-            }
-            let end = loader.loaded_bytes();
-            if end < bytes.len() {
-                log::info!("Reading the remaining AOF tail...");
-                replay(srv, &mut pseudo, &bytes, end, &path, last == 0)?;
-            }
-        } else {
-            replay(srv, &mut pseudo, &bytes, 0, &path, last == 0)?;
+/// The AOF being loaded: its base and incr files read in order, a slice at
+/// a time (at start the event loop runs `step` between events and answers
+/// `-LOADING` meanwhile, as for the dump file). Nothing expires while it
+/// runs (`Db::keep_expired`), and what it replays is not propagated.
+pub struct AofLoad {
+    /// The files in load order: (name, is the base).
+    files: Vec<(String, bool)>,
+    next_file: usize,
+    cur: Option<FileLoad>,
+    pseudo: PseudoClient,
+    /// Sizes of all files, and of those already loaded.
+    total_bytes: u64,
+    done_bytes: u64,
+}
+
+/// The file being loaded.
+struct FileLoad {
+    name: String,
+    path: PathBuf,
+    bytes: Vec<u8>,
+    pos: usize,
+    is_last: bool,
+    /// An RDB image (a base, or a Redis 6 preamble) read before the commands.
+    rdb: Option<Box<rdb::file::Loader>>,
+    /// Where an unfinished MULTI of the file started.
+    multi_start: Option<usize>,
+}
+
+impl AofLoad {
+    fn new(srv: &mut ServerState, m: &Manifest) -> Result<AofLoad, String> {
+        let dir = aof_dir(srv);
+        let mut files: Vec<(String, bool)> = Vec::new();
+        if let Some(b) = &m.base {
+            files.push((b.name.clone(), true));
         }
-        log::info!("DB loaded from base file {}", b.name);
+        files.extend(m.incrs.iter().map(|f| (f.name.clone(), false)));
+        let total_bytes = files.iter().map(|(n, _)| file_size(&dir.join(n))).sum();
+        for db in srv.dbs.iter_mut() {
+            db.keep_expired = true;
+        }
+        Ok(AofLoad {
+            files,
+            next_file: 0,
+            cur: None,
+            pseudo: PseudoClient::new()?,
+            total_bytes,
+            done_bytes: 0,
+        })
     }
-    for (i, f) in m.incrs.iter().enumerate() {
-        let path = dir.join(&f.name);
+
+    pub fn total_bytes(&self) -> u64 {
+        self.total_bytes
+    }
+
+    pub fn loaded_bytes(&self) -> u64 {
+        self.done_bytes + self.cur.as_ref().map_or(0, |f| f.pos as u64)
+    }
+
+    /// Loads about `budget` bytes; true when every file is loaded. On an
+    /// error the load is over (the server does not start).
+    pub fn step(&mut self, srv: &mut ServerState, budget: usize) -> Result<bool, String> {
+        let r = self.step_inner(srv, budget);
+        let finished = !matches!(r, Ok(false));
+        if finished {
+            for db in srv.dbs.iter_mut() {
+                db.keep_expired = false;
+            }
+            // Loading is not a change.
+            srv.dirty = 0;
+        }
+        r
+    }
+
+    fn step_inner(&mut self, srv: &mut ServerState, budget: usize) -> Result<bool, String> {
+        let mut left = budget;
+        loop {
+            if self.cur.is_none() {
+                if self.next_file == self.files.len() {
+                    return Ok(true);
+                }
+                self.cur = Some(self.open(srv)?);
+            }
+            let f = self.cur.as_mut().expect("opened above");
+            let before = f.pos;
+            let file_done = load_some(srv, &mut self.pseudo, f, left)?;
+            left = left.saturating_sub(f.pos.saturating_sub(before).max(1));
+            if file_done {
+                let f = self.cur.take().expect("loading a file");
+                self.done_bytes += f.bytes.len() as u64;
+                log::info!(
+                    "DB loaded from {} file {}",
+                    if f.rdb.is_some() || self.files[self.next_file - 1].1 {
+                        "base"
+                    } else {
+                        "incr"
+                    },
+                    f.name
+                );
+            }
+            if left == 0 {
+                return Ok(self.cur.is_none() && self.next_file == self.files.len());
+            }
+        }
+    }
+
+    /// Opens the next file of the list.
+    fn open(&mut self, srv: &ServerState) -> Result<FileLoad, String> {
+        let (name, is_base) = self.files[self.next_file].clone();
+        self.next_file += 1;
+        let is_last = self.next_file == self.files.len();
+        let path = aof_dir(srv).join(&name);
         let bytes = match fs::read(&path) {
             Ok(b) => b,
             // The last incr file may not exist yet (a crash right after the
             // manifest named it): it is then created empty.
-            Err(e) if e.kind() == io::ErrorKind::NotFound && i + 1 == last => Vec::new(),
-            Err(e) => return Err(format!("Can't open the append-only file {}: {e}", f.name)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound && !is_base && is_last => Vec::new(),
+            Err(e) => return Err(format!("Can't open the append-only file {name}: {e}")),
         };
-        replay(srv, &mut pseudo, &bytes, 0, &path, i + 1 == last)?;
-        log::info!("DB loaded from incr file {}", f.name);
+        let rdb = if is_base && rdb::file::is_rdb(&bytes) {
+            // An RDB image, which a Redis 6 single file may follow with
+            // commands (its "preamble" form).
+            log::info!("Reading RDB base file on AOF loading...");
+            let loader = rdb::file::Loader::new(bytes.clone())
+                .map_err(|e| format!("Error loading the AOF base file {name}: {e}"))?;
+            Some(Box::new(loader))
+        } else {
+            None
+        };
+        // The base is the last file only when there are no incr files.
+        let is_last = is_last && !(is_base && self.files.len() > 1);
+        Ok(FileLoad {
+            name,
+            path,
+            bytes,
+            pos: 0,
+            is_last,
+            rdb,
+            multi_start: None,
+        })
     }
-    Ok(())
+}
+
+/// Loads about `budget` bytes of a file: its RDB part first, then its
+/// commands. True when the file is done.
+fn load_some(
+    srv: &mut ServerState,
+    pc: &mut PseudoClient,
+    f: &mut FileLoad,
+    budget: usize,
+) -> Result<bool, String> {
+    if let Some(loader) = f.rdb.as_mut() {
+        if !loader.done {
+            loader
+                .step(srv, budget)
+                .map_err(|e| format!("Error loading the AOF base file {}: {e}", f.name))?;
+            f.pos = loader.loaded_bytes();
+            if !loader.done {
+                return Ok(false);
+            }
+            if f.pos < f.bytes.len() {
+                log::info!("Reading the remaining AOF tail...");
+            }
+        }
+    }
+    replay(srv, pc, f, budget)
+}
+
+/// Replays the commands of a file from `f.pos` for about `budget` bytes;
+/// true when the file is done (its end, or a truncated tail accepted).
+fn replay(
+    srv: &mut ServerState,
+    pc: &mut PseudoClient,
+    f: &mut FileLoad,
+    budget: usize,
+) -> Result<bool, String> {
+    let name = f.name.clone();
+    let bytes = &f.bytes;
+    let reg = crate::commands::Registry::get();
+    let stop = f.pos.saturating_add(budget);
+    let mut truncated_at = None;
+    while f.pos < bytes.len() {
+        if f.pos >= stop {
+            return Ok(false);
+        }
+        match next_item(bytes, f.pos) {
+            Next::Annotation(next) => f.pos = next,
+            Next::Command(ranges, next) => {
+                let args = Args::new(bytes, &ranges);
+                if reg.find(args.get(0)).is_none() {
+                    return Err(format!(
+                        "Unknown command '{}' reading the append only file {name}",
+                        String::from_utf8_lossy(args.get(0))
+                    ));
+                }
+                let was_in_multi = pc.in_multi();
+                if !was_in_multi && args.get(0).eq_ignore_ascii_case(b"multi") {
+                    f.multi_start = Some(f.pos);
+                }
+                pc.run(srv, &args);
+                if !pc.in_multi() {
+                    f.multi_start = None;
+                }
+                f.pos = next;
+            }
+            Next::Truncated => {
+                truncated_at = Some(f.pos);
+                break;
+            }
+            Next::Bad => {
+                return Err(format!(
+                    "Bad file format reading the append only file {name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>"
+                ));
+            }
+        }
+    }
+    // A transaction the file does not finish is not applied.
+    if let Some(m) = f.multi_start {
+        log::warn!("Revert incomplete MULTI/EXEC transaction in AOF file {name}");
+        let cid = pc.cid;
+        crate::commands::transactions::discard_state(srv, &mut pc.clients[cid], cid);
+        truncated_at = Some(truncated_at.map_or(m, |t: usize| t.min(m)));
+    }
+    if let Some(valid) = truncated_at {
+        let load_truncated = srv.config.value_of("aof-load-truncated").as_deref() == Some("yes");
+        if !f.is_last || !load_truncated {
+            return Err(format!(
+                "Unexpected end of file reading the append only file {name} at offset {valid}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server."
+            ));
+        }
+        log::warn!("!!! Warning: short read while loading the AOF file {name}!!!");
+        log::warn!("!!! Truncating the AOF {name} at offset {valid} !!!");
+        let file = OpenOptions::new()
+            .write(true)
+            .open(&f.path)
+            .map_err(|e| format!("Can't open {name} to truncate it: {e}"))?;
+        file.set_len(valid as u64)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| format!("Error truncating the AOF file {name}: {e}"))?;
+        log::warn!("AOF {name} loaded anyway because aof-load-truncated is enabled");
+    }
+    Ok(true)
 }
 
 /// DEBUG LOADAOF: the pending writes flushed, the databases emptied and
@@ -1132,82 +1366,6 @@ fn next_item(b: &[u8], pos: usize) -> Next {
 /// ends inside a command (or inside MULTI) is cut back to its last complete
 /// command when it is the last file and aof-load-truncated is yes, else the
 /// load fails.
-fn replay(
-    srv: &mut ServerState,
-    pc: &mut PseudoClient,
-    bytes: &[u8],
-    start: usize,
-    path: &Path,
-    is_last: bool,
-) -> Result<(), String> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let reg = crate::commands::Registry::get();
-    let mut pos = start;
-    let mut multi_start = None;
-    let mut truncated_at = None;
-    while pos < bytes.len() {
-        match next_item(bytes, pos) {
-            Next::Annotation(next) => pos = next,
-            Next::Command(ranges, next) => {
-                let args = Args::new(bytes, &ranges);
-                if reg.find(args.get(0)).is_none() {
-                    return Err(format!(
-                        "Unknown command '{}' reading the append only file {name}",
-                        String::from_utf8_lossy(args.get(0))
-                    ));
-                }
-                let was_in_multi = pc.in_multi();
-                if !was_in_multi && args.get(0).eq_ignore_ascii_case(b"multi") {
-                    multi_start = Some(pos);
-                }
-                pc.run(srv, &args);
-                if !pc.in_multi() {
-                    multi_start = None;
-                }
-                pos = next;
-            }
-            Next::Truncated => {
-                truncated_at = Some(pos);
-                break;
-            }
-            Next::Bad => {
-                return Err(format!(
-                    "Bad file format reading the append only file {name}: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>"
-                ));
-            }
-        }
-    }
-    // A transaction the file does not finish is not applied.
-    if let Some(m) = multi_start {
-        log::warn!("Revert incomplete MULTI/EXEC transaction in AOF file {name}");
-        let cid = pc.cid;
-        crate::commands::transactions::discard_state(srv, &mut pc.clients[cid], cid);
-        truncated_at = Some(truncated_at.map_or(m, |t| t.min(m)));
-    }
-    if let Some(valid) = truncated_at {
-        let load_truncated = srv.config.value_of("aof-load-truncated").as_deref() == Some("yes");
-        if !is_last || !load_truncated {
-            return Err(format!(
-                "Unexpected end of file reading the append only file {name} at offset {valid}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server."
-            ));
-        }
-        log::warn!("!!! Warning: short read while loading the AOF file {name}!!!");
-        log::warn!("!!! Truncating the AOF {name} at offset {valid} !!!");
-        let f = OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(|e| format!("Can't open {name} to truncate it: {e}"))?;
-        f.set_len(valid as u64)
-            .and_then(|()| f.sync_all())
-            .map_err(|e| format!("Error truncating the AOF file {name}: {e}"))?;
-        log::warn!("AOF {name} loaded anyway because aof-load-truncated is enabled");
-    }
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------
 // Rewriting
 // ---------------------------------------------------------------------------

@@ -179,8 +179,8 @@ impl EventLoop {
         }
         loop {
             let now = Instant::now();
-            let busy = self.srv.rdb.loading.is_some()
-                || self.srv.snapshot.as_ref().is_some_and(|r| r.wants_cpu());
+            let busy =
+                self.srv.is_loading() || self.srv.snapshot.as_ref().is_some_and(|r| r.wants_cpu());
             let timeout = if busy {
                 Duration::ZERO
             } else if self.reread.is_empty() {
@@ -248,6 +248,11 @@ impl EventLoop {
                     return Err(fatal_load_error(e));
                 }
             }
+            if self.srv.aof.loading.is_some() {
+                if let Err(e) = crate::persistence::aof::loading_step(&mut self.srv) {
+                    return Err(fatal_load_error(e));
+                }
+            }
             if self.srv.snapshot.is_some() {
                 rdb::snapshot::step(&mut self.srv, SNAPSHOT_SLICE);
                 rdb::snapshot::poll(&mut self.srv);
@@ -272,7 +277,7 @@ impl EventLoop {
     /// SIGTERM/SIGINT: the final save when save points are set, as Redis;
     /// if it fails the server keeps running.
     fn shutdown_on_signal(&mut self) {
-        if self.srv.rdb.loading.is_none() && rdb::save::has_save_points(&self.srv) {
+        if !self.srv.is_loading() && rdb::save::has_save_points(&self.srv) {
             if let Err(e) = rdb::save::shutdown_save(&mut self.srv) {
                 log::warn!("Error trying to save the DB, can't exit: {e}");
                 log::warn!("SIGTERM received but errors trying to shut down the server, check the logs for more information");
@@ -881,8 +886,8 @@ impl EventLoop {
         // No key expires actively during a CLIENT PAUSE (as Redis: a pause
         // must leave the dataset as it is).
         let paused = self.srv.shared.pause_at(now_ms).is_some();
+        let loading = self.srv.is_loading();
         for db in self.srv.dbs.iter_mut() {
-            let loading = self.srv.rdb.loading.is_some();
             if paused || loading || !self.srv.active_expire || Instant::now() >= deadline {
                 break;
             }
@@ -995,7 +1000,8 @@ impl EventLoop {
         match st.ops_last_time {
             Some(t) if now.duration_since(t) >= Duration::from_millis(100) => {
                 let dt = now.duration_since(t).as_secs_f64();
-                let ops = st.commands_processed - st.ops_last_count;
+                // (The counter is reset when an AOF load at start ends.)
+                let ops = st.commands_processed.saturating_sub(st.ops_last_count);
                 st.ops_samples[st.ops_sample_idx % 16] = (ops as f64 / dt) as u64;
                 st.ops_sample_idx += 1;
                 st.ops_last_count = st.commands_processed;

@@ -116,6 +116,12 @@ pub struct ServerState {
 }
 
 impl ServerState {
+    /// The dataset is being loaded at start (the dump file or the AOF):
+    /// commands without the `loading` flag get `-LOADING`.
+    pub fn is_loading(&self) -> bool {
+        self.rdb.loading.is_some() || self.aof.loading.is_some()
+    }
+
     pub fn new(config: Config, ncommands: usize) -> Self {
         let dbs = (0..config.databases).map(Db::new).collect();
         let now = unix_ms();

@@ -130,7 +130,7 @@ pub fn has_save_points(srv: &ServerState) -> bool {
 /// Cron: starts a BGSAVE when a save point is reached (and after a failure
 /// only once the retry delay has passed), or one BGSAVE SCHEDULE asked for.
 pub fn cron(srv: &mut ServerState) {
-    if srv.snapshot.is_some() || srv.rdb.loading.is_some() {
+    if srv.snapshot.is_some() || srv.is_loading() {
         return;
     }
     let now = unix_ms() / 1000;
