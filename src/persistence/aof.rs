@@ -1118,7 +1118,9 @@ fn load_some(
 }
 
 /// Replays the commands of a file from `f.pos` for about `budget` bytes;
-/// true when the file is done (its end, or a truncated tail accepted).
+/// true when the file is done. A file that ends inside a command (or inside
+/// MULTI) is cut back to its last complete command when it is the last file
+/// and aof-load-truncated is yes, else the load fails.
 fn replay(
     srv: &mut ServerState,
     pc: &mut PseudoClient,
@@ -1362,10 +1364,6 @@ fn next_item(b: &[u8], pos: usize) -> Next {
     Next::Command(ranges, p)
 }
 
-/// Replays the commands of one AOF file from offset `start`. A file that
-/// ends inside a command (or inside MULTI) is cut back to its last complete
-/// command when it is the last file and aof-load-truncated is yes, else the
-/// load fails.
 // ---------------------------------------------------------------------------
 // Rewriting
 // ---------------------------------------------------------------------------
