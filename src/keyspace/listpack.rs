@@ -27,6 +27,11 @@ pub type Pos = usize;
 pub struct Listpack {
     buf: Vec<u8>,
     count: u32,
+    /// A word kept for the owner, never read or changed by the listpack's
+    /// own operations (it sits in what would be padding, so it costs no
+    /// memory). A list node keeps there the byte size the node has as a
+    /// Redis listpack (see `list.rs`); hashes and sets leave it 0.
+    aux: u32,
 }
 
 /// Bytes of the varint holding `v`.
@@ -89,6 +94,15 @@ impl Listpack {
     /// Heap bytes held (MEMORY USAGE).
     pub fn heap_size(&self) -> usize {
         self.buf.capacity()
+    }
+
+    /// The owner's word (see the field); 0 in a new listpack.
+    pub fn aux(&self) -> u32 {
+        self.aux
+    }
+
+    pub fn set_aux(&mut self, v: u32) {
+        self.aux = v;
     }
 
     /// Position past the last entry (an insert there appends).
@@ -304,6 +318,7 @@ impl Listpack {
         Listpack {
             buf: tail,
             count: k,
+            aux: 0,
         }
     }
 
