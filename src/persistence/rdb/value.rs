@@ -836,10 +836,19 @@ mod tests {
                 .encoding(),
             "skiplist"
         );
-        // Lists are re-chunked by list-max-listpack-size.
+        // A quicklist keeps its stored nodes (as Redis); a LIST (type 1)
+        // is pushed element by element under list-max-listpack-size.
         let l = dec_cfg(&enc(&build("list", 10, false, false)), &small)
             .unwrap()
             .unwrap();
+        let Value::List(l) = l else { panic!() };
+        assert_eq!(l.node_count(), 1);
+        let mut b = vec![rdb_type::LIST];
+        write_len(&mut b, 10);
+        for i in 0..10 {
+            write_string(&mut b, format!("e{i}").as_bytes(), false);
+        }
+        let l = dec_cfg(&b, &small).unwrap().unwrap();
         let Value::List(l) = l else { panic!() };
         assert_eq!(l.node_count(), 4);
     }
