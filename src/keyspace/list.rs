@@ -82,6 +82,7 @@ fn within_fill(count: usize, new_size: usize, fill: i64) -> bool {
 }
 
 /// Whether `n` takes one more element of `len` bytes under `fill`.
+#[inline]
 fn node_allows(n: &Listpack, len: usize, fill: i64) -> bool {
     within_fill(n.len() + 1, rsize(n) + len + SIZE_ESTIMATE_OVERHEAD, fill)
 }
@@ -107,30 +108,38 @@ fn backlen_size(l: usize) -> usize {
 }
 
 /// Bytes the element `v` takes in a Redis listpack: as an integer when it
-/// is a canonical one (up to 20 characters), else as a string.
+/// is a canonical one (up to 20 characters), else as a string. Inlined: it
+/// runs on every push and pop, and most elements fail the first-byte test.
+#[inline]
 pub fn redis_entry_size(v: &[u8]) -> usize {
     if v.len() <= 20 && matches!(v.first(), Some(b'-' | b'0'..=b'9')) {
         if let Some(i) = parse_i64(v) {
-            return match i {
-                0..=127 => 2,
-                -4096..=4095 => 3,
-                -32768..=32767 => 4,
-                -8_388_608..=8_388_607 => 5,
-                -2_147_483_648..=2_147_483_647 => 6,
-                _ => 10,
-            };
+            return int_entry_size(i);
         }
     }
     let l = v.len();
-    let head = match l {
-        0..=63 => 1,
-        64..=4095 => 2,
-        _ => 5,
-    };
+    if l < 64 {
+        // 1 byte of header, and the back-length of at most 64 bytes.
+        return l + 2;
+    }
+    let head = if l < 4096 { 2 } else { 5 };
     head + l + backlen_size(head + l)
 }
 
+/// Bytes of a Redis listpack entry holding the integer `i`.
+fn int_entry_size(i: i64) -> usize {
+    match i {
+        0..=127 => 2,
+        -4096..=4095 => 3,
+        -32768..=32767 => 4,
+        -8_388_608..=8_388_607 => 5,
+        -2_147_483_648..=2_147_483_647 => 6,
+        _ => 10,
+    }
+}
+
 /// A node's size as a Redis listpack.
+#[inline]
 fn rsize(n: &Listpack) -> usize {
     n.aux() as usize
 }
@@ -141,10 +150,12 @@ fn set_rsize(n: &mut Listpack, size: usize) {
     n.set_aux(size as u32);
 }
 
+#[inline]
 fn grow(n: &mut Listpack, by: usize) {
     n.set_aux(n.aux().wrapping_add(by as u32));
 }
 
+#[inline]
 fn shrink(n: &mut Listpack, by: usize) {
     n.set_aux(n.aux().wrapping_sub(by as u32));
 }
@@ -302,8 +313,7 @@ impl List {
             End::Tail => n.last(),
         };
         let Some(p) = pos else { return };
-        let size = redis_entry_size(n.get(p));
-        n.remove(p);
+        let size = n.remove_with(p, redis_entry_size);
         shrink(n, size);
         let empty = n.is_empty();
         self.len -= 1;

@@ -97,10 +97,12 @@ impl Listpack {
     }
 
     /// The owner's word (see the field); 0 in a new listpack.
+    #[inline]
     pub fn aux(&self) -> u32 {
         self.aux
     }
 
+    #[inline]
     pub fn set_aux(&mut self, v: u32) {
         self.aux = v;
     }
@@ -254,6 +256,17 @@ impl Listpack {
         self.buf.drain(pos..n);
         self.count -= 1;
         pos
+    }
+
+    /// Removes the entry at `pos` as `remove` does, first handing its bytes
+    /// to `f` (one decode for both; a list pop measures what it removes).
+    #[inline]
+    pub fn remove_with<R>(&mut self, pos: Pos, f: impl FnOnce(&[u8]) -> R) -> R {
+        let (s, l, n) = self.decode(pos);
+        let r = f(&self.buf[s..s + l]);
+        self.buf.drain(pos..n);
+        self.count -= 1;
+        r
     }
 
     /// Removes `n` entries starting at `pos` (fewer if the end comes first).
