@@ -112,12 +112,14 @@ fn backlen_size(l: usize) -> usize {
 /// runs on every push and pop, and most elements fail the first-byte test.
 #[inline]
 pub fn redis_entry_size(v: &[u8]) -> usize {
-    if v.len() <= 20 && matches!(v.first(), Some(b'-' | b'0'..=b'9')) {
-        if let Some(i) = parse_i64(v) {
-            return int_entry_size(i);
+    let l = v.len();
+    if let Some(&c) = v.first() {
+        if (c.is_ascii_digit() || c == b'-') && l <= 20 {
+            if let Some(i) = parse_i64(v) {
+                return int_entry_size(i);
+            }
         }
     }
-    let l = v.len();
     if l < 64 {
         // 1 byte of header, and the back-length of at most 64 bytes.
         return l + 2;

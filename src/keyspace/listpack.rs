@@ -260,7 +260,7 @@ impl Listpack {
 
     /// Removes the entry at `pos` as `remove` does, first handing its bytes
     /// to `f` (one decode for both; a list pop measures what it removes).
-    #[inline]
+    #[inline(always)]
     pub fn remove_with<R>(&mut self, pos: Pos, f: impl FnOnce(&[u8]) -> R) -> R {
         let (s, l, n) = self.decode(pos);
         let r = f(&self.buf[s..s + l]);
