@@ -27,6 +27,11 @@ pub type Pos = usize;
 pub struct Listpack {
     buf: Vec<u8>,
     count: u32,
+    /// A word kept for the owner, never read or changed by the listpack's
+    /// own operations (it sits in what would be padding, so it costs no
+    /// memory). A list node keeps there the byte size the node has as a
+    /// Redis listpack (see `list.rs`); hashes and sets leave it 0.
+    aux: u32,
 }
 
 /// Bytes of the varint holding `v`.
@@ -89,6 +94,17 @@ impl Listpack {
     /// Heap bytes held (MEMORY USAGE).
     pub fn heap_size(&self) -> usize {
         self.buf.capacity()
+    }
+
+    /// The owner's word (see the field); 0 in a new listpack.
+    #[inline]
+    pub fn aux(&self) -> u32 {
+        self.aux
+    }
+
+    #[inline]
+    pub fn set_aux(&mut self, v: u32) {
+        self.aux = v;
     }
 
     /// Position past the last entry (an insert there appends).
@@ -242,6 +258,17 @@ impl Listpack {
         pos
     }
 
+    /// Removes the entry at `pos` as `remove` does, first handing its bytes
+    /// to `f` (one decode for both; a list pop measures what it removes).
+    #[inline(always)]
+    pub fn remove_with<R>(&mut self, pos: Pos, f: impl FnOnce(&[u8]) -> R) -> R {
+        let (s, l, n) = self.decode(pos);
+        let r = f(&self.buf[s..s + l]);
+        self.buf.drain(pos..n);
+        self.count -= 1;
+        r
+    }
+
     /// Removes `n` entries starting at `pos` (fewer if the end comes first).
     pub fn remove_range(&mut self, pos: Pos, n: usize) -> Pos {
         let mut e = pos;
@@ -304,6 +331,7 @@ impl Listpack {
         Listpack {
             buf: tail,
             count: k,
+            aux: 0,
         }
     }
 

@@ -21,7 +21,8 @@
 //!   the limit and converts as elements are added (a long field or value, a
 //!   non-integer member); a ZSET/ZSET_2 ends small when both limits allow;
 //! - an intset over `set-max-intset-entries` becomes a table;
-//! - lists are always quicklists, re-chunked by `list-max-listpack-size`.
+//! - lists are always quicklists; the quicklist types keep their stored
+//!   nodes (as Redis 7.0), the older list types are pushed element by element.
 //!
 //! Blobs are walked in place (`blobs.rs`), with no vector of elements.
 //! A duplicate field or member is an error, as is a NaN score; an empty
@@ -39,6 +40,7 @@ use super::codec::{
 use crate::config::Config;
 use crate::keyspace::hash::{self, Hash, Val};
 use crate::keyspace::list::List;
+use crate::keyspace::listpack::{entry_size, Listpack};
 use crate::keyspace::set::{self, Member, Set};
 use crate::keyspace::value::{IntBuf, Value};
 use crate::keyspace::zset::{self, Zset};
@@ -254,17 +256,22 @@ pub fn decode_value(r: &mut Reader, rdb_type: u8, cfg: &Config) -> Result<Option
         rdb_type::LIST_QUICKLIST | rdb_type::LIST_QUICKLIST_2 => {
             let v2 = rdb_type == rdb_type::LIST_QUICKLIST_2;
             let nodes = r.count(if v2 { 2 } else { 1 })?;
+            // Each stored node stays a node, however big (as Redis 7.0,
+            // for ziplist nodes too); a plain node becomes a node of one.
             let mut l = List::new();
             for _ in 0..nodes {
                 let container = if v2 { r.len()? } else { QUICKLIST_PACKED };
                 let node_at = r.pos();
                 let blob = r.string()?;
+                let mut node = Listpack::new();
                 let mut push = |e: Elem| {
-                    l.push_back(e.bytes(&mut tmp), fill);
+                    let v = e.bytes(&mut tmp);
+                    node.reserve(entry_size(v.len()));
+                    node.push_back(v);
                     Ok(())
                 };
                 match container {
-                    QUICKLIST_PLAIN => l.push_back(&blob, fill),
+                    QUICKLIST_PLAIN => node.push_back(&blob),
                     QUICKLIST_PACKED if v2 => {
                         listpack_for_each(&blob, &mut push)
                             .map_err(|e| in_blob("invalid listpack", node_at, e))?;
@@ -275,6 +282,8 @@ pub fn decode_value(r: &mut Reader, rdb_type: u8, cfg: &Config) -> Result<Option
                     }
                     c => return Err(r.error(format!("unknown quicklist container {c}"))),
                 }
+                node.shrink_to_fit();
+                l.push_node(node);
             }
             list_value(l)
         }
@@ -837,10 +846,19 @@ mod tests {
                 .encoding(),
             "skiplist"
         );
-        // Lists are re-chunked by list-max-listpack-size.
+        // A quicklist keeps its stored nodes (as Redis); a LIST (type 1)
+        // is pushed element by element under list-max-listpack-size.
         let l = dec_cfg(&enc(&build("list", 10, false, false)), &small)
             .unwrap()
             .unwrap();
+        let Value::List(l) = l else { panic!() };
+        assert_eq!(l.node_count(), 1);
+        let mut b = vec![rdb_type::LIST];
+        write_len(&mut b, 10);
+        for i in 0..10 {
+            write_string(&mut b, format!("e{i}").as_bytes(), false);
+        }
+        let l = dec_cfg(&b, &small).unwrap().unwrap();
         let Value::List(l) = l else { panic!() };
         assert_eq!(l.node_count(), 4);
     }
