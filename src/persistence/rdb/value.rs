@@ -348,19 +348,8 @@ pub fn decode_value(r: &mut Reader, rdb_type: u8, cfg: &Config) -> Result<Option
             zset_value(z)
         }
         rdb_type::ZSET_ZIPLIST | rdb_type::ZSET_LISTPACK => {
-            let blob = r.string()?;
-            let (kind, walk): (&str, Walk) = if rdb_type == rdb_type::ZSET_LISTPACK {
-                ("invalid listpack", walk_listpack)
-            } else {
-                ("invalid ziplist", walk_ziplist)
-            };
-            let n = walk(&blob, &mut |_| Ok(())).map_err(|e| in_blob(kind, at, e))?;
-            if n % 2 != 0 {
-                return Err(RdbError {
-                    offset: at,
-                    msg: format!("{kind}: odd number of elements in a sorted set"),
-                });
-            }
+            let (blob, kind, walk, n) =
+                pair_blob(r, rdb_type == rdb_type::ZSET_LISTPACK, at, "a sorted set")?;
             // Only the entry count converts a loaded listpack (as Redis 7.0).
             let mut z = Zset::empty(n / 2 <= zlim.max_entries);
             let lim = zset::Limits {
@@ -422,19 +411,8 @@ pub fn decode_value(r: &mut Reader, rdb_type: u8, cfg: &Config) -> Result<Option
             hash_value(h)
         }
         rdb_type::HASH_ZIPLIST | rdb_type::HASH_LISTPACK => {
-            let blob = r.string()?;
-            let (kind, walk): (&str, Walk) = if rdb_type == rdb_type::HASH_LISTPACK {
-                ("invalid listpack", walk_listpack)
-            } else {
-                ("invalid ziplist", walk_ziplist)
-            };
-            let n = walk(&blob, &mut |_| Ok(())).map_err(|e| in_blob(kind, at, e))?;
-            if n % 2 != 0 {
-                return Err(RdbError {
-                    offset: at,
-                    msg: format!("{kind}: odd number of elements in a hash"),
-                });
-            }
+            let (blob, _, walk, n) =
+                pair_blob(r, rdb_type == rdb_type::HASH_LISTPACK, at, "a hash")?;
             // Only the entry count converts a loaded listpack (as Redis 7.0).
             let lim = if n / 2 > hlim.max_entries {
                 hash::Limits::new(0, 0)
@@ -485,6 +463,34 @@ pub fn decode_value(r: &mut Reader, rdb_type: u8, cfg: &Config) -> Result<Option
 }
 
 /// A walk over a listpack or a ziplist.
+/// `pair_blob`'s result: the blob, its error label, its walker, its length.
+type PairBlob<'a> = (Cow<'a, [u8]>, &'static str, Walk, usize);
+
+/// A listpack or ziplist blob of (field, value) or (member, score) pairs:
+/// the blob, its error label and walker, and its element count (checked
+/// even, and validated by a first walk before anything is built).
+fn pair_blob<'a>(
+    r: &mut Reader<'a>,
+    listpack: bool,
+    at: usize,
+    what: &str,
+) -> Result<PairBlob<'a>, RdbError> {
+    let blob = r.string()?;
+    let (kind, walk): (&str, Walk) = if listpack {
+        ("invalid listpack", walk_listpack)
+    } else {
+        ("invalid ziplist", walk_ziplist)
+    };
+    let n = walk(&blob, &mut |_| Ok(())).map_err(|e| in_blob(kind, at, e))?;
+    if n % 2 != 0 {
+        return Err(RdbError {
+            offset: at,
+            msg: format!("{kind}: odd number of elements in {what}"),
+        });
+    }
+    Ok((blob, kind, walk, n))
+}
+
 type Walk = for<'b> fn(
     &'b [u8],
     &mut dyn FnMut(Elem<'b>) -> Result<(), RdbError>,
