@@ -281,6 +281,27 @@ fn appendonly_turned_on_at_runtime() {
 }
 
 #[test]
+fn appendonly_refused_when_the_rewrite_cannot_start() {
+    // A file where the AOF directory should be: the rewrite that turning
+    // the AOF on starts cannot create it, and CONFIG SET says so, as Redis.
+    let dir = TempDir::new("aof-cannot-start");
+    std::fs::write(dir.path().join("appendonlydir"), b"not a directory").unwrap();
+    let ours = Server::ferrodis_in(dir.path(), &[]);
+    let mut c = ours.conn();
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "appendonly", "yes"]),
+        Reply::error(
+            "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs."
+        )
+    );
+    assert_eq!(
+        cmd(&mut c, "CONFIG GET appendonly"),
+        Reply::bulks(&["appendonly", "no"])
+    );
+    assert_eq!(info_field(&ours, "aof_enabled"), "0");
+}
+
+#[test]
 fn truncated_tail() {
     let dir = TempDir::new("aof-trunc");
     let mut ours = Server::ferrodis_in(dir.path(), AOF);

@@ -1097,8 +1097,21 @@ fn config_set(ctx: &mut Ctx, args: &Args) -> CmdResult {
             return Err(set_failed(name, "Failed to bind to specified addresses."));
         }
     }
+    let aof_was_on = ctx.srv.config.appendonly;
     ctx.srv.config = new;
     ctx.srv.apply_config();
+    // Turning the AOF on starts a rewrite; if it cannot start, the setting
+    // is refused (as Redis) and stays off.
+    if ctx.srv.config.appendonly
+        && !aof_was_on
+        && ctx.srv.aof.state == crate::persistence::aof::State::Off
+    {
+        ctx.srv.config.appendonly = false;
+        return Err(set_failed(
+            "appendonly",
+            "Unable to turn on AOF. Check server logs.",
+        ));
+    }
     ctx.out.ok();
     Ok(())
 }
