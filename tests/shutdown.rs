@@ -1,7 +1,8 @@
 //! SHUTDOWN for real: the process exits with status 0 and the client sees its
 //! connection closed. SHUTDOWN SAVE (and SIGTERM with save points) writes the
 //! dump file first, which the next start loads; a save that fails refuses the
-//! shutdown, unless FORCE is given.
+//! shutdown, unless FORCE is given. A failed BGSAVE with save points makes
+//! writes and PING fail with MISCONF, as Redis.
 
 mod support;
 
@@ -32,10 +33,15 @@ fn spawn(dir: &TempDir) -> (Proc, Conn) {
 
 /// `spawn` with the given `save` points.
 fn spawn_with(dir: &TempDir, save: &str) -> (Proc, Conn) {
+    spawn_at(dir.path(), save)
+}
+
+/// `spawn_with` in any directory.
+fn spawn_at(dir: &std::path::Path, save: &str) -> (Proc, Conn) {
     let port = free_port().expect("free port").to_string();
     let child = Command::new(env!("CARGO_BIN_EXE_ferrodis"))
         .args(["--port", &port, "--bind", "127.0.0.1", "--save", save])
-        .current_dir(dir.path())
+        .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -152,4 +158,42 @@ fn shutdown_save_is_refused_when_the_save_fails_unless_forced() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, vec!["dump.rdb".to_string()]);
+}
+
+/// Redis 7.0.15's replies, checked by hand in the same situation (its
+/// directory removed, save points set, a BGSAVE that fails).
+const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
+#[test]
+fn a_failed_bgsave_refuses_writes_and_ping() {
+    let dir = TempDir::new("misconf");
+    let sub = dir.path().join("data");
+    std::fs::create_dir(&sub).unwrap();
+    let (mut child, mut c) = spawn_at(&sub, "3600 1");
+    std::fs::remove_dir(&sub).unwrap();
+    assert_eq!(c.cmd(&["SET", "a", "1"]), Reply::ok());
+    assert_eq!(
+        c.cmd(&["BGSAVE"]),
+        Reply::status("Background saving started")
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let info = match c.cmd(&["INFO", "persistence"]) {
+            Reply::Bulk(b) => String::from_utf8_lossy(&b).into_owned(),
+            r => panic!("INFO: {r:?}"),
+        };
+        if info.contains("rdb_bgsave_in_progress:0") {
+            assert!(info.contains("rdb_last_bgsave_status:err"), "{info}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the BGSAVE did not end");
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(c.cmd(&["SET", "a", "2"]), Reply::error(MISCONF));
+    assert_eq!(c.cmd(&["PING"]), Reply::error(MISCONF));
+    assert_eq!(c.cmd(&["GET", "a"]), Reply::bulk("1"));
+    assert_eq!(c.cmd(&["SAVE"]), Reply::error("ERR"));
+    c.send(&["SHUTDOWN", "NOSAVE"]).unwrap();
+    assert_closed(&mut c);
+    assert!(wait_exit(&mut child).success());
 }

@@ -264,9 +264,6 @@ fn arity_ok(arity: i32, argc: usize) -> bool {
 /// `start` is a fresh reading of the monotonic clock (the caller's previous
 /// return value, within one batch); returns the reading taken when the
 /// command ended, so that each command costs one clock read.
-/// Redis's reply to writes after a failed background save.
-const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
-
 pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
     let reg = Registry::get();
     ctx.now = ctx.srv.clock.unix_ms_at(start);
@@ -313,18 +310,10 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
         );
         return start;
     }
-    // Writes (and PING) are refused while the last background save failed
-    // and save points are set (stop-writes-on-bgsave-error).
-    if !ctx.srv.in_exec
-        && (spec.flags.has(table::Flags::WRITE) || top.name == "ping")
-        && crate::persistence::rdb::save::writes_refused(ctx.srv)
-    {
-        reject(ctx, Some(idx), CmdError::from(MISCONF));
-        return start;
-    }
-    // And while the AOF cannot be written.
+    // Writes (and PING) are refused while the data cannot be persisted (a
+    // failed BGSAVE with save points, or AOF write errors).
     if !ctx.srv.in_exec && (spec.flags.has(table::Flags::WRITE) || top.name == "ping") {
-        if let Some(e) = crate::persistence::aof::write_error(ctx.srv) {
+        if let Some(e) = crate::persistence::write_refusal(ctx.srv) {
             reject(ctx, Some(idx), e);
             return start;
         }

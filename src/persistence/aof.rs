@@ -15,7 +15,7 @@
 //!   they are fsynced before the replies are written; with `everysec` a
 //!   background thread fsyncs once a second; with `no` never.
 //! - Loading at start (appendonly yes; the AOF is preferred to dump.rdb, as
-//!   Redis): the base (RDB through `rdb::load_bytes`, or commands), then each
+//!   Redis): the base (RDB through `rdb::file::Loader`, or commands), then each
 //!   incr file, replayed through `dispatch` by a pseudo client (MULTI/EXEC
 //!   honoured; a truncated tail of the last file is cut off with a warning
 //!   when aof-load-truncated is yes). A Redis 6 single `appendonly.aof` is
@@ -1039,15 +1039,12 @@ impl AofLoad {
             if file_done {
                 let f = self.cur.take().expect("loading a file");
                 self.done_bytes += f.bytes.len() as u64;
-                log::info!(
-                    "DB loaded from {} file {}",
-                    if f.rdb.is_some() || self.files[self.next_file - 1].1 {
-                        "base"
-                    } else {
-                        "incr"
-                    },
-                    f.name
-                );
+                let kind = if self.files[self.next_file - 1].1 {
+                    "base"
+                } else {
+                    "incr"
+                };
+                log::info!("DB loaded from {kind} file {}", f.name);
             }
             if left == 0 {
                 return Ok(self.cur.is_none() && self.next_file == self.files.len());
@@ -1068,18 +1065,16 @@ impl AofLoad {
             Err(e) if e.kind() == io::ErrorKind::NotFound && !is_base && is_last => Vec::new(),
             Err(e) => return Err(format!("Can't open the append-only file {name}: {e}")),
         };
-        let rdb = if is_base && rdb::file::is_rdb(&bytes) {
-            // An RDB image, which a Redis 6 single file may follow with
-            // commands (its "preamble" form).
+        // An RDB image, which a Redis 6 single file may follow with commands
+        // (its "preamble" form): the loader holds the bytes until it is done.
+        let (rdb, bytes) = if is_base && rdb::file::is_rdb(&bytes) {
             log::info!("Reading RDB base file on AOF loading...");
-            let loader = rdb::file::Loader::new(bytes.clone())
+            let loader = rdb::file::Loader::new(bytes)
                 .map_err(|e| format!("Error loading the AOF base file {name}: {e}"))?;
-            Some(Box::new(loader))
+            (Some(Box::new(loader)), Vec::new())
         } else {
-            None
+            (None, bytes)
         };
-        // The base is the last file only when there are no incr files.
-        let is_last = is_last && !(is_base && self.files.len() > 1);
         Ok(FileLoad {
             name,
             path,
@@ -1100,18 +1095,20 @@ fn load_some(
     f: &mut FileLoad,
     budget: usize,
 ) -> Result<bool, String> {
-    if let Some(loader) = f.rdb.as_mut() {
+    if let Some(mut loader) = f.rdb.take() {
+        loader
+            .step(srv, budget)
+            .map_err(|e| format!("Error loading the AOF base file {}: {e}", f.name))?;
+        f.pos = loader.loaded_bytes();
         if !loader.done {
-            loader
-                .step(srv, budget)
-                .map_err(|e| format!("Error loading the AOF base file {}: {e}", f.name))?;
-            f.pos = loader.loaded_bytes();
-            if !loader.done {
-                return Ok(false);
-            }
-            if f.pos < f.bytes.len() {
-                log::info!("Reading the remaining AOF tail...");
-            }
+            f.rdb = Some(loader);
+            return Ok(false);
+        }
+        // The records are read: the commands that may follow are replayed
+        // from the same bytes.
+        f.bytes = loader.into_bytes();
+        if f.pos < f.bytes.len() {
+            log::info!("Reading the remaining AOF tail...");
         }
     }
     replay(srv, pc, f, budget)

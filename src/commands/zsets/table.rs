@@ -324,22 +324,28 @@ const ZSCAN_ARGS: &[Arg] = &[
     opt(token(arg("pattern", ArgType::Pattern), "MATCH")),
     opt(token(arg("count", ArgType::Integer), "COUNT")),
 ];
+/// WEIGHTS and AGGREGATE, shared by ZUNION, ZINTER and their STORE forms.
+const WEIGHTS_ARG: Arg = flagged(
+    token(arg("weight", ArgType::Integer), "WEIGHTS"),
+    ArgFlags::OPTIONAL.or(ArgFlags::MULTIPLE),
+);
+const AGGREGATE_ARG: Arg = opt(token(
+    one_of(
+        "aggregate",
+        &[pure("sum", "SUM"), pure("min", "MIN"), pure("max", "MAX")],
+    ),
+    "AGGREGATE",
+));
+/// ZUNION and ZINTER take the same arguments.
 const ZUNION_ARGS: &[Arg] = &[
     arg("numkeys", ArgType::Integer),
     flagged(key(0), ArgFlags::MULTIPLE),
-    flagged(
-        token(arg("weight", ArgType::Integer), "WEIGHTS"),
-        ArgFlags::OPTIONAL.or(ArgFlags::MULTIPLE),
-    ),
-    opt(token(
-        one_of(
-            "aggregate",
-            &[pure("sum", "SUM"), pure("min", "MIN"), pure("max", "MAX")],
-        ),
-        "AGGREGATE",
-    )),
+    WEIGHTS_ARG,
+    AGGREGATE_ARG,
     opt(pure("withscores", "WITHSCORES")),
 ];
+const ZINTER_ARGS: &[Arg] = ZUNION_ARGS;
+/// ZUNIONSTORE and ZINTERSTORE take the same arguments.
 const ZUNIONSTORE_ARGS: &[Arg] = &[
     Arg {
         name: "destination",
@@ -347,53 +353,10 @@ const ZUNIONSTORE_ARGS: &[Arg] = &[
     },
     arg("numkeys", ArgType::Integer),
     flagged(key(1), ArgFlags::MULTIPLE),
-    flagged(
-        token(arg("weight", ArgType::Integer), "WEIGHTS"),
-        ArgFlags::OPTIONAL.or(ArgFlags::MULTIPLE),
-    ),
-    opt(token(
-        one_of(
-            "aggregate",
-            &[pure("sum", "SUM"), pure("min", "MIN"), pure("max", "MAX")],
-        ),
-        "AGGREGATE",
-    )),
+    WEIGHTS_ARG,
+    AGGREGATE_ARG,
 ];
-const ZINTER_ARGS: &[Arg] = &[
-    arg("numkeys", ArgType::Integer),
-    flagged(key(0), ArgFlags::MULTIPLE),
-    flagged(
-        token(arg("weight", ArgType::Integer), "WEIGHTS"),
-        ArgFlags::OPTIONAL.or(ArgFlags::MULTIPLE),
-    ),
-    opt(token(
-        one_of(
-            "aggregate",
-            &[pure("sum", "SUM"), pure("min", "MIN"), pure("max", "MAX")],
-        ),
-        "AGGREGATE",
-    )),
-    opt(pure("withscores", "WITHSCORES")),
-];
-const ZINTERSTORE_ARGS: &[Arg] = &[
-    Arg {
-        name: "destination",
-        ..key(0)
-    },
-    arg("numkeys", ArgType::Integer),
-    flagged(key(1), ArgFlags::MULTIPLE),
-    flagged(
-        token(arg("weight", ArgType::Integer), "WEIGHTS"),
-        ArgFlags::OPTIONAL.or(ArgFlags::MULTIPLE),
-    ),
-    opt(token(
-        one_of(
-            "aggregate",
-            &[pure("sum", "SUM"), pure("min", "MIN"), pure("max", "MAX")],
-        ),
-        "AGGREGATE",
-    )),
-];
+const ZINTERSTORE_ARGS: &[Arg] = ZUNIONSTORE_ARGS;
 const ZINTERCARD_ARGS: &[Arg] = &[
     arg("numkeys", ArgType::Integer),
     flagged(key(0), ArgFlags::MULTIPLE),

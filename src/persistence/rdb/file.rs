@@ -348,6 +348,12 @@ impl Loader {
         self.pos
     }
 
+    /// The image, given back once the records are read (an AOF base may go
+    /// on with commands after it).
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
     /// Reads records for about `budget` bytes (at least one record) into the
     /// databases. Sets `done` at the EOF mark, after checking the checksum.
     pub fn step(&mut self, srv: &mut ServerState, budget: usize) -> Result<(), RdbError> {
@@ -523,19 +529,19 @@ fn log_aux(k: &[u8], v: &[u8]) {
     }
 }
 
-/// Loads a whole RDB image into the databases at once (an AOF's RDB base,
-/// DEBUG RELOAD, RESTORE-free paths).
-pub fn load_bytes(srv: &mut ServerState, bytes: &[u8]) -> Result<LoadStats, RdbError> {
+/// Loads a whole RDB image into the databases at once (DEBUG RELOAD, tests);
+/// the image is moved in, not copied.
+pub fn load_bytes(srv: &mut ServerState, bytes: Vec<u8>) -> Result<LoadStats, RdbError> {
     load_bytes_with(srv, bytes, false)
 }
 
 /// `load_bytes`, replacing keys already present when `merge`.
 pub fn load_bytes_with(
     srv: &mut ServerState,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     merge: bool,
 ) -> Result<LoadStats, RdbError> {
-    let mut loader = Loader::new(bytes.to_vec())?;
+    let mut loader = Loader::new(bytes)?;
     loader.merge = merge;
     while !loader.done {
         loader.step(srv, usize::MAX)?;

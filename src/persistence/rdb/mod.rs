@@ -21,5 +21,4 @@ pub mod save;
 pub mod snapshot;
 pub mod value;
 
-pub use file::load_bytes;
 pub use snapshot::start_snapshot;

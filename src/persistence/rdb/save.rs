@@ -238,7 +238,7 @@ pub fn debug_reload(
             db.clear();
         }
     }
-    let stats = file::load_bytes_with(srv, &bytes, merge)
+    let stats = file::load_bytes_with(srv, bytes, merge)
         .map_err(|e| format!("Error trying to load the RDB dump, check server logs. ({e})"))?;
     srv.rdb.last_load = stats;
     Ok(())

@@ -515,7 +515,7 @@ mod tests {
         assert!(turn > 30, "the walk spanned the mutations ({turn} turns)");
         let bytes = std::fs::read(&path).unwrap();
         let mut fresh = ServerState::new(Config::default(), 0);
-        load_bytes(&mut fresh, &bytes).unwrap();
+        load_bytes(&mut fresh, bytes).unwrap();
         assert_eq!(image(&mut fresh), before);
         // Every entry is back to the "written" bit: a second snapshot of
         // the current data works the same.
@@ -525,7 +525,7 @@ mod tests {
             step(&mut srv, Duration::from_millis(5));
         }
         let mut fresh = ServerState::new(Config::default(), 0);
-        load_bytes(&mut fresh, &std::fs::read(&path).unwrap()).unwrap();
+        load_bytes(&mut fresh, std::fs::read(&path).unwrap()).unwrap();
         assert_eq!(image(&mut fresh), after);
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -562,7 +562,7 @@ mod tests {
             step(&mut srv, Duration::from_millis(5));
         }
         let mut fresh = ServerState::new(Config::default(), 0);
-        load_bytes(&mut fresh, &std::fs::read(&path).unwrap()).unwrap();
+        load_bytes(&mut fresh, std::fs::read(&path).unwrap()).unwrap();
         assert_eq!(fresh.dbs[0].len(), 5000);
         let _ = std::fs::remove_dir_all(&dir);
     }
