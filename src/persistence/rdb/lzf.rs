@@ -47,6 +47,20 @@ fn idx(h: u32) -> usize {
     ((h >> (24 - HLOG)).wrapping_sub(h.wrapping_mul(5)) as usize) & (HSIZE - 1)
 }
 
+/// Appends one literal byte to the current run, closing the run (its
+/// control byte at `run_at`) and opening the next when it is full.
+#[inline]
+fn push_literal(out: &mut Vec<u8>, b: u8, lit: &mut usize, run_at: &mut usize) {
+    *lit += 1;
+    out.push(b);
+    if *lit == MAX_LIT {
+        out[*run_at] = (*lit - 1) as u8;
+        *lit = 0;
+        *run_at = out.len();
+        out.push(0);
+    }
+}
+
 /// Appends the compressed form of `input` to `out` and returns true, or
 /// returns false (leaving `out` as it was) when it would not be shorter than
 /// the input.
@@ -168,30 +182,16 @@ fn run(input: &[u8], out_len: usize, out: &mut Vec<u8>, htab: &mut [u32], base: 
             if op(out) >= out_len {
                 return false;
             }
-            lit += 1;
-            out.push(input[ip]);
+            push_literal(out, input[ip], &mut lit, &mut run_at);
             ip += 1;
-            if lit == MAX_LIT {
-                out[run_at] = (lit - 1) as u8;
-                lit = 0;
-                run_at = out.len();
-                out.push(0);
-            }
         }
     }
     if op(out) + 3 > out_len {
         return false;
     }
     while ip < n {
-        lit += 1;
-        out.push(input[ip]);
+        push_literal(out, input[ip], &mut lit, &mut run_at);
         ip += 1;
-        if lit == MAX_LIT {
-            out[run_at] = (lit - 1) as u8;
-            lit = 0;
-            run_at = out.len();
-            out.push(0);
-        }
     }
     if lit > 0 {
         out[run_at] = (lit - 1) as u8;
