@@ -18,7 +18,9 @@
 //!   Redis): the base (RDB through `rdb::file::Loader`, or commands), then each
 //!   incr file, replayed through `dispatch` by a pseudo client (MULTI/EXEC
 //!   honoured; a truncated tail of the last file is cut off with a warning
-//!   when aof-load-truncated is yes). A Redis 6 single `appendonly.aof` is
+//!   when aof-load-truncated is yes), a slice per turn of the event loop
+//!   (`AofLoad`, `loading_step`: clients get -LOADING meanwhile), the file
+//!   opened for writing when it is done. A Redis 6 single `appendonly.aof` is
 //!   moved into the directory as the base, as 7.0 does. With no AOF at all,
 //!   the base is written from the (empty) dataset, as Redis does.
 //! - Rewriting (BGREWRITEAOF, CONFIG SET appendonly yes, the auto-aof-rewrite
