@@ -142,6 +142,8 @@ fn main() -> ExitCode {
     }
     init_logging(&cfg);
     let reg = Registry::get();
+    // Picks the per-command clock (and measures the TSC) before anything reads it.
+    ferrodis::server::clock::init();
     let mut state = ServerState::new(cfg, reg.all.len());
     state.config_file = config_file.clone();
     log::info!(

@@ -29,7 +29,6 @@ pub mod zsets;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
-use std::time::Instant;
 
 use slab::Slab;
 
@@ -41,7 +40,7 @@ use crate::protocol::reply::ReplyBuf;
 use crate::server::blocking::{BlockKind, Wait};
 use crate::server::client::Client;
 use crate::server::notify;
-use crate::server::ServerState;
+use crate::server::{ServerState, Tick};
 pub use table::{Args, CommandSpec};
 
 /// What a handler sees: the server state, the calling client (and the others),
@@ -264,7 +263,7 @@ fn arity_ok(arity: i32, argc: usize) -> bool {
 /// `start` is a fresh reading of the monotonic clock (the caller's previous
 /// return value, within one batch); returns the reading taken when the
 /// command ended, so that each command costs one clock read.
-pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
+pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Tick) -> Tick {
     let reg = Registry::get();
     ctx.now = ctx.srv.clock.unix_ms_at(start);
     let Some(mut idx) = reg.find(args.get(0)) else {
@@ -367,8 +366,8 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Instant) -> Instant {
     if propagating {
         crate::server::propagate::end_command(ctx, args, saved);
     }
-    let end = Instant::now();
-    let usec = end.saturating_duration_since(start).as_micros() as u64;
+    let end = Tick::now();
+    let usec = end.micros_since(start);
     ctx.srv.dirty += ctx.dirty;
     if ctx.srv.rdb.reset_dirty {
         ctx.srv.rdb.reset_dirty = false;

@@ -9,7 +9,7 @@
 //! SET's values of sensitive parameters, ACL SETUSER's rules and MIGRATE's
 //! AUTH/AUTH2 credentials (`redacted_positions`).
 
-use std::time::Instant;
+use crate::server::Tick;
 
 use super::server::reply_help;
 use super::table::{Acl, Arg, ArgFlags, ArgType, Args, CommandSpec, Flags, Group, ARG, BASE};
@@ -19,7 +19,7 @@ use crate::util::numbers::parse_i64;
 
 /// Accounts for one command that ran: `idx` is its registry index, `usec`
 /// its duration and `end` the instant it ended.
-pub fn record(ctx: &mut Ctx, idx: usize, args: &Args, usec: u64, end: Instant) {
+pub fn record(ctx: &mut Ctx, idx: usize, args: &Args, usec: u64, end: Tick) {
     let srv = &mut *ctx.srv;
     let spec = Registry::get().all[idx].spec;
     if srv.config.latency_tracking {

@@ -218,7 +218,7 @@ fn exec(ctx: &mut Ctx, _args: &Args) -> CmdResult {
     // The commands run propagate themselves (in MULTI/EXEC if several).
     ctx.propagate_none();
     let was_in_exec = std::mem::replace(&mut ctx.srv.in_exec, true);
-    let mut clock = std::time::Instant::now();
+    let mut clock = crate::server::Tick::now();
     for h in &queue {
         let args = Args::new(&h.buf, &h.ranges);
         clock = dispatch(ctx, &args, clock);

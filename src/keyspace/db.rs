@@ -181,6 +181,20 @@ impl Db {
         Some(id)
     }
 
+    /// Starts loading the memory a lookup of `key` will touch first (see
+    /// `Dict::prefetch_bucket`); returns the hash for `prefetch_chain`.
+    #[inline]
+    pub fn prefetch_bucket(&self, key: &[u8]) -> u64 {
+        self.dict.prefetch_bucket(key)
+    }
+
+    /// Starts loading the entry a lookup of the key hashed to `h` will read
+    /// (see `Dict::prefetch_chain`).
+    #[inline]
+    pub fn prefetch_chain(&self, h: u64) {
+        self.dict.prefetch_chain(h)
+    }
+
     /// Finds a key for a command: lazy expiry, LRU stamp.
     pub fn lookup(&mut self, key: &[u8], now: i64) -> Option<EntryId> {
         let id = self.find(key, now)?;

@@ -1272,7 +1272,7 @@ impl PseudoClient {
             now: 0,
             dirty: 0,
         };
-        dispatch(&mut ctx, args, Instant::now());
+        dispatch(&mut ctx, args, crate::server::Tick::now());
         self.db = ctx.db;
         self.out.buf.clear();
     }

@@ -245,6 +245,69 @@ fn proto_err(msg: &str) -> Parsed {
     Parsed::Error(msg.as_bytes().to_vec())
 }
 
+/// Looks ahead without parsing for real: for each of the next `max_cmds`
+/// complete, well-formed multibulk commands from `pos` (the end of the last
+/// command run, with no command half-parsed), pushes the range of its second
+/// argument (the first key, for most commands) to `keys`. Stops early at an
+/// inline command, anything malformed or incomplete, or after walking
+/// `max_args` arguments. Returns the offset just past the last command
+/// walked (`pos` if none).
+///
+/// This only feeds cache prefetches (`EventLoop::prefetch_batch`): the real
+/// parse, with every check and error, still runs on each command.
+pub fn peek_keys(
+    buf: &[u8],
+    mut pos: usize,
+    max_cmds: usize,
+    max_args: usize,
+    keys: &mut Vec<(usize, usize)>,
+) -> usize {
+    /// A header number from `at` up to "\r\n": (value, offset past the '\n').
+    fn header(buf: &[u8], at: usize) -> Option<(usize, usize)> {
+        let mut v = 0usize;
+        let mut i = at;
+        while i < buf.len() && buf[i].is_ascii_digit() && i - at < 12 {
+            v = v * 10 + usize::from(buf[i] - b'0');
+            i += 1;
+        }
+        (i > at && buf.get(i) == Some(&b'\r') && buf.get(i + 1) == Some(&b'\n'))
+            .then_some((v, i + 2))
+    }
+    let mut walked = 0;
+    for _ in 0..max_cmds {
+        if buf.get(pos) != Some(&b'*') {
+            break;
+        }
+        let Some((n, mut at)) = header(buf, pos + 1) else {
+            break;
+        };
+        walked += n;
+        if walked > max_args {
+            break;
+        }
+        let mut key = None;
+        for i in 0..n {
+            if buf.get(at) != Some(&b'$') {
+                return pos;
+            }
+            let Some((len, start)) = header(buf, at + 1) else {
+                return pos;
+            };
+            let end = start + len;
+            if end + 2 > buf.len() {
+                return pos;
+            }
+            if i == 1 {
+                key = Some((start, end));
+            }
+            at = end + 2;
+        }
+        keys.extend(key);
+        pos = at;
+    }
+    pos
+}
+
 /// Position of `needle` in `hay`.
 #[inline]
 pub fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
@@ -429,6 +492,36 @@ mod tests {
 
     fn args_of(st: &ParseState, buf: &[u8]) -> Vec<Vec<u8>> {
         st.args.iter().map(|&(a, b)| buf[a..b].to_vec()).collect()
+    }
+
+    fn peeked(buf: &[u8], pos: usize, max_cmds: usize) -> (Vec<&[u8]>, usize) {
+        let mut keys = Vec::new();
+        let end = peek_keys(buf, pos, max_cmds, 64, &mut keys);
+        (keys.iter().map(|&(a, b)| &buf[a..b]).collect(), end)
+    }
+
+    #[test]
+    fn peek_keys_walks_complete_commands_only() {
+        let buf = b"*2\r\n$3\r\nGET\r\n$2\r\nk1\r\n*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$2\r\nk2\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$2\r\nk";
+        let (keys, end) = peeked(buf, 0, 16);
+        assert_eq!(keys, [&b"k1"[..], b"k2"]);
+        // Stops before the incomplete last command.
+        assert_eq!(&buf[end..], b"*2\r\n$3\r\nGET\r\n$2\r\nk");
+        // At most max_cmds commands.
+        let (keys, _) = peeked(buf, 0, 1);
+        assert_eq!(keys, [&b"k1"[..]]);
+        // From the middle, and nothing from an inline command or garbage.
+        let (keys, _) = peeked(buf, 21, 16);
+        assert_eq!(keys, [&b"k2"[..]]);
+        assert_eq!(peeked(b"GET k1\r\n", 0, 16), (vec![], 0));
+        assert_eq!(peeked(b"*2\r\n$x\r\n", 0, 16), (vec![], 0));
+        assert_eq!(
+            peeked(b"*2\r\n$99999999999999999999\r\n", 0, 16),
+            (vec![], 0)
+        );
+        // More arguments than max_args: not walked.
+        let mut keys = Vec::new();
+        assert_eq!(peek_keys(buf, 0, 16, 1, &mut keys), 0);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 pub mod blocking;
 pub mod client;
+pub mod clock;
 pub mod event_loop;
 pub mod latency;
 pub mod notify;
@@ -18,6 +19,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::config::Config;
 use crate::keyspace::db::Db;
+pub use clock::{Clock, Tick};
 
 /// Per-command counters (INFO commandstats).
 #[derive(Default, Clone, Copy, Debug)]
@@ -215,41 +217,6 @@ impl ServerState {
     /// Keys expired since start, over all databases.
     pub fn expired_keys(&self) -> u64 {
         self.dbs.iter().map(|d| d.expired_keys).sum()
-    }
-}
-
-/// Unix time derived from the monotonic clock, so that one clock read per
-/// command gives both its duration (command stats) and its time (`ctx.now`).
-/// Re-anchored to the wall clock every cron tick, so a change of the system
-/// time shows within 1/hz seconds.
-pub struct Clock {
-    anchor: Instant,
-    anchor_unix_us: i64,
-}
-
-impl Clock {
-    pub fn new() -> Clock {
-        Clock {
-            anchor: Instant::now(),
-            anchor_unix_us: unix_us(),
-        }
-    }
-
-    /// Takes the wall clock as the new reference.
-    pub fn reanchor(&mut self) {
-        *self = Clock::new();
-    }
-
-    /// Unix milliseconds at monotonic instant `t`.
-    pub fn unix_ms_at(&self, t: Instant) -> i64 {
-        let since = t.saturating_duration_since(self.anchor).as_micros() as i64;
-        (self.anchor_unix_us + since) / 1000
-    }
-}
-
-impl Default for Clock {
-    fn default() -> Self {
-        Clock::new()
     }
 }
 

@@ -1,8 +1,9 @@
 //! Small helpers with Redis's exact semantics: glob matching (KEYS, SCAN MATCH,
-//! CONFIG GET patterns), number parsing and formatting, SHA-1 (DEBUG DIGEST)
-//! and a small xorshift generator.
+//! CONFIG GET patterns), number parsing and formatting, SHA-1 (DEBUG DIGEST),
+//! a small xorshift generator and the cache prefetch hint.
 
 pub mod glob;
 pub mod numbers;
+pub mod prefetch;
 pub mod rng;
 pub mod sha1;
