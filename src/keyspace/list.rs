@@ -242,7 +242,7 @@ impl List {
     pub fn push_front(&mut self, v: &[u8], fill: i64) {
         match self.nodes.front_mut() {
             Some(n) if node_allows(n, v.len(), fill) => {
-                n.reserve(entry_size(v.len()));
+                n.reserve_front(entry_size(v.len()));
                 n.push_front(v);
                 grow(n, redis_entry_size(v));
             }

@@ -18,14 +18,26 @@
 //!
 //! Growth is by exact reservation, so a listpack holds no slack beyond the
 //! allocator's rounding: small collections stay as small as the data. (List
-//! nodes, pushed to all the time, ask for amortized growth with `reserve`.)
+//! nodes, pushed to all the time, ask for amortized growth with `reserve` at
+//! the back and `reserve_front` at the front.)
+//!
+//! The entries need not start at the beginning of the buffer: the bytes
+//! before `head` are room at the front. An entry pushed at the front goes
+//! into that room and removing the first entry only moves `head`, so LPUSH
+//! and LPOP on a list's head node cost no memmove of the node (Redis moves
+//! the whole listpack for each). The room is made only by `reserve_front`,
+//! and a growth at the back first moves the entries down over it, so what
+//! LPOPs leave there never outlives the next reallocation.
 
 /// Byte offset of an entry in the buffer.
 pub type Pos = usize;
 
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Listpack {
+    /// The entries are `buf[head..]`; positions count from `head`.
     buf: Vec<u8>,
+    /// Bytes of room at the front of `buf`, before the first entry.
+    head: u32,
     count: u32,
     /// A word kept for the owner, never read or changed by the listpack's
     /// own operations (it sits in what would be padding, so it costs no
@@ -45,25 +57,37 @@ fn varint_size(v: usize) -> usize {
     }
 }
 
-/// Encodes an entry into `out` (which must be empty or extended by exactly it).
-fn encode(v: &[u8], out: &mut Vec<u8>) {
+/// Encodes an entry into `out`, which is exactly `entry_size(v.len())` long.
+fn encode_into(v: &[u8], out: &mut [u8]) {
     let mut n = v.len();
+    let mut i = 0;
     loop {
         let b = (n & 0x7f) as u8;
         n >>= 7;
         if n == 0 {
-            out.push(b);
+            out[i] = b;
+            i += 1;
             break;
         }
-        out.push(b | 0x80);
+        out[i] = b | 0x80;
+        i += 1;
     }
-    out.extend_from_slice(v);
-    let back = varint_size(v.len()) + v.len();
+    out[i..i + v.len()].copy_from_slice(v);
+    i += v.len();
+    let back = i;
     let size = varint_size(back);
-    for i in (0..size).rev() {
-        let b = ((back >> (7 * i)) & 0x7f) as u8;
-        out.push(if i == size - 1 { b } else { b | 0x80 });
+    for k in (0..size).rev() {
+        let b = ((back >> (7 * k)) & 0x7f) as u8;
+        out[i] = if k == size - 1 { b } else { b | 0x80 };
+        i += 1;
     }
+}
+
+/// Encodes an entry at the end of `out`.
+fn encode(v: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    out.resize(start + entry_size(v.len()), 0);
+    encode_into(v, &mut out[start..]);
 }
 
 /// Total encoded size of an entry holding `len` bytes.
@@ -86,9 +110,16 @@ impl Listpack {
         self.count == 0
     }
 
+    /// The encoded entries.
+    #[inline(always)]
+    fn data(&self) -> &[u8] {
+        &self.buf[self.head as usize..]
+    }
+
     /// Bytes of the encoded entries (what the size limits compare against).
+    #[inline]
     pub fn total_bytes(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.head as usize
     }
 
     /// Heap bytes held (MEMORY USAGE).
@@ -109,15 +140,15 @@ impl Listpack {
 
     /// Position past the last entry (an insert there appends).
     pub fn end(&self) -> Pos {
-        self.buf.len()
+        self.total_bytes()
     }
 
     pub fn first(&self) -> Option<Pos> {
-        (!self.buf.is_empty()).then_some(0)
+        (self.total_bytes() != 0).then_some(0)
     }
 
     pub fn last(&self) -> Option<Pos> {
-        self.prev(self.buf.len())
+        self.prev(self.end())
     }
 
     /// (start of the bytes, their length, position of the next entry).
@@ -125,8 +156,9 @@ impl Listpack {
         let mut len = 0usize;
         let mut shift = 0;
         let mut p = pos;
+        let data = self.data();
         loop {
-            let b = self.buf[p];
+            let b = data[p];
             p += 1;
             len |= ((b & 0x7f) as usize) << shift;
             if b & 0x80 == 0 {
@@ -141,7 +173,7 @@ impl Listpack {
     /// The entry after `pos`, if any.
     pub fn next(&self, pos: Pos) -> Option<Pos> {
         let (_, _, n) = self.decode(pos);
-        (n < self.buf.len()).then_some(n)
+        (n < self.end()).then_some(n)
     }
 
     /// The entry before `pos` (`pos` may be `end()`), if any.
@@ -152,8 +184,9 @@ impl Listpack {
         let mut p = pos - 1;
         let mut back = 0usize;
         let mut shift = 0;
+        let data = self.data();
         loop {
-            let b = self.buf[p];
+            let b = data[p];
             back |= ((b & 0x7f) as usize) << shift;
             if b & 0x80 == 0 {
                 break;
@@ -167,14 +200,14 @@ impl Listpack {
     /// The bytes of the entry at `pos`.
     pub fn get(&self, pos: Pos) -> &[u8] {
         let (s, l, _) = self.decode(pos);
-        &self.buf[s..s + l]
+        &self.data()[s..s + l]
     }
 
     /// The entry at `pos` and the position of the next one (`end()` after the
     /// last).
     pub fn get_next(&self, pos: Pos) -> (&[u8], Pos) {
         let (s, l, n) = self.decode(pos);
-        (&self.buf[s..s + l], n)
+        (&self.data()[s..s + l], n)
     }
 
     /// Position of the entry at index `i`; negative indexes count from the
@@ -192,7 +225,7 @@ impl Listpack {
             }
             Some(p)
         } else {
-            let mut p = self.buf.len();
+            let mut p = self.end();
             for _ in i..n {
                 p = self.prev(p)?;
             }
@@ -205,7 +238,7 @@ impl Listpack {
         Iter {
             lp: self,
             front: 0,
-            back: self.buf.len(),
+            back: self.end(),
             left: self.len(),
         }
     }
@@ -215,9 +248,10 @@ impl Listpack {
     pub fn find(&self, v: &[u8], step: usize) -> Option<Pos> {
         let mut p = 0;
         let mut i = 0usize;
-        while p < self.buf.len() {
+        let data = self.data();
+        while p < data.len() {
             let (s, l, n) = self.decode(p);
-            if i.is_multiple_of(step) && l == v.len() && &self.buf[s..s + l] == v {
+            if i.is_multiple_of(step) && l == v.len() && &data[s..s + l] == v {
                 return Some(p);
             }
             p = n;
@@ -230,19 +264,27 @@ impl Listpack {
     /// the position of the new entry (which is `pos`).
     pub fn insert(&mut self, pos: Pos, v: &[u8]) -> Pos {
         let add = entry_size(v.len());
-        let old = self.buf.len();
-        self.buf.reserve_exact(add);
-        // Encoded at the end, then rotated into place: no temporary buffer.
-        encode(v, &mut self.buf);
-        if pos != old {
-            self.buf[pos..].rotate_right(add);
+        let head = self.head as usize;
+        if pos == 0 && head >= add {
+            // Into the room at the front.
+            encode_into(v, &mut self.buf[head - add..head]);
+            self.head -= add as u32;
+        } else {
+            self.make_room_back(add, false);
+            let old = self.buf.len();
+            // Encoded at the end, then rotated into place: no temporary buffer.
+            encode(v, &mut self.buf);
+            let at = self.head as usize + pos;
+            if at != old {
+                self.buf[at..].rotate_right(add);
+            }
         }
         self.count += 1;
         pos
     }
 
     pub fn push_back(&mut self, v: &[u8]) {
-        self.insert(self.buf.len(), v);
+        self.insert(self.end(), v);
     }
 
     pub fn push_front(&mut self, v: &[u8]) {
@@ -253,9 +295,49 @@ impl Listpack {
     /// entry after it (`end()` if it was the last).
     pub fn remove(&mut self, pos: Pos) -> Pos {
         let (_, _, n) = self.decode(pos);
-        self.buf.drain(pos..n);
+        self.cut(pos, n);
         self.count -= 1;
         pos
+    }
+
+    /// Drops the bytes of entries `from..to`: at the front by moving `head`.
+    fn cut(&mut self, from: Pos, to: Pos) {
+        if from == 0 {
+            self.head += to as u32;
+            if self.head as usize == self.buf.len() {
+                self.buf.clear();
+                self.head = 0;
+            }
+        } else {
+            let head = self.head as usize;
+            self.buf.drain(head + from..head + to);
+        }
+    }
+
+    /// Moves the entries to the start of the buffer, dropping the room at
+    /// the front.
+    fn compact(&mut self) {
+        let head = self.head as usize;
+        if head > 0 {
+            self.buf.copy_within(head.., 0);
+            self.buf.truncate(self.buf.len() - head);
+            self.head = 0;
+        }
+    }
+
+    /// Makes room for `add` more bytes at the back, amortized or exact. A
+    /// buffer that would have to grow first takes back its room at the
+    /// front.
+    fn make_room_back(&mut self, add: usize, amortized: bool) {
+        if self.buf.capacity() - self.buf.len() >= add {
+            return;
+        }
+        self.compact();
+        if amortized {
+            self.buf.reserve(add);
+        } else {
+            self.buf.reserve_exact(add);
+        }
     }
 
     /// Removes the entry at `pos` as `remove` does, first handing its bytes
@@ -263,8 +345,8 @@ impl Listpack {
     #[inline(always)]
     pub fn remove_with<R>(&mut self, pos: Pos, f: impl FnOnce(&[u8]) -> R) -> R {
         let (s, l, n) = self.decode(pos);
-        let r = f(&self.buf[s..s + l]);
-        self.buf.drain(pos..n);
+        let r = f(&self.data()[s..s + l]);
+        self.cut(pos, n);
         self.count -= 1;
         r
     }
@@ -273,11 +355,11 @@ impl Listpack {
     pub fn remove_range(&mut self, pos: Pos, n: usize) -> Pos {
         let mut e = pos;
         let mut k = 0;
-        while k < n && e < self.buf.len() {
+        while k < n && e < self.end() {
             e = self.decode(e).2;
             k += 1;
         }
-        self.buf.drain(pos..e);
+        self.cut(pos, e);
         self.count -= k as u32;
         pos
     }
@@ -285,17 +367,19 @@ impl Listpack {
     /// Replaces the entry at `pos` with `v`; returns `pos`.
     pub fn replace(&mut self, pos: Pos, v: &[u8]) -> Pos {
         let (s, l, n) = self.decode(pos);
+        let head = self.head as usize;
         if l == v.len() {
-            self.buf[s..s + l].copy_from_slice(v);
+            self.buf[head + s..head + s + l].copy_from_slice(v);
             return pos;
         }
         let mut tmp = Vec::with_capacity(entry_size(v.len()));
         encode(v, &mut tmp);
         let old_size = n - pos;
         if tmp.len() > old_size {
-            self.buf.reserve_exact(tmp.len() - old_size);
+            self.make_room_back(tmp.len() - old_size, false);
         }
-        self.buf.splice(pos..n, tmp);
+        let head = self.head as usize;
+        self.buf.splice(head + pos..head + n, tmp);
         pos
     }
 
@@ -320,16 +404,17 @@ impl Listpack {
     pub fn split_off(&mut self, pos: Pos) -> Listpack {
         let mut k = 0u32;
         let mut p = pos;
-        while p < self.buf.len() {
+        while p < self.end() {
             p = self.decode(p).2;
             k += 1;
         }
-        let tail = self.buf[pos..].to_vec();
-        self.buf.truncate(pos);
-        self.buf.shrink_to_fit();
+        let tail = self.data()[pos..].to_vec();
+        self.buf.truncate(self.head as usize + pos);
+        self.shrink_to_fit();
         self.count -= k;
         Listpack {
             buf: tail,
+            head: 0,
             count: k,
             aux: 0,
         }
@@ -337,20 +422,39 @@ impl Listpack {
 
     /// Appends every entry of `other` (merging two list nodes).
     pub fn append(&mut self, other: &Listpack) {
-        self.buf.reserve_exact(other.buf.len());
-        self.buf.extend_from_slice(&other.buf);
+        self.make_room_back(other.total_bytes(), false);
+        self.buf.extend_from_slice(other.data());
         self.count += other.count;
     }
 
-    /// Makes room for `additional` more bytes with amortized (doubling)
-    /// growth, for a list node pushed to often; inserts otherwise grow the
-    /// buffer to the exact size.
+    /// Makes room for `additional` more bytes at the back with amortized
+    /// (doubling) growth, for a list node pushed to often; inserts otherwise
+    /// grow the buffer to the exact size.
     pub fn reserve(&mut self, additional: usize) {
-        self.buf.reserve(additional);
+        self.make_room_back(additional, true);
     }
 
-    /// Frees unused capacity.
+    /// Makes room for `additional` more bytes at the front, for a list's
+    /// head node pushed to often: when the room there is short, the entries
+    /// move up by at least half their size, so pushes at the front cost
+    /// amortized O(1) moves and the room is at most half the node.
+    pub fn reserve_front(&mut self, additional: usize) {
+        let head = self.head as usize;
+        if head >= additional {
+            return;
+        }
+        let len = self.total_bytes();
+        let room = additional.max(len / 2);
+        let mut buf = Vec::with_capacity(room + len);
+        buf.resize(room, 0);
+        buf.extend_from_slice(self.data());
+        self.buf = buf;
+        self.head = room as u32;
+    }
+
+    /// Frees unused capacity, at both ends.
     pub fn shrink_to_fit(&mut self) {
+        self.compact();
         self.buf.shrink_to_fit();
     }
 }
@@ -366,6 +470,15 @@ impl<'a> FromIterator<&'a [u8]> for Listpack {
         lp
     }
 }
+
+/// Equal entries (and owner's word), wherever they sit in the buffer.
+impl PartialEq for Listpack {
+    fn eq(&self, other: &Self) -> bool {
+        self.count == other.count && self.aux == other.aux && self.data() == other.data()
+    }
+}
+
+impl Eq for Listpack {}
 
 impl std::fmt::Debug for Listpack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -393,7 +506,7 @@ impl<'a> Iterator for Iter<'a> {
         let (s, l, n) = self.lp.decode(self.front);
         self.front = n;
         self.left -= 1;
-        Some(&self.lp.buf[s..s + l])
+        Some(&self.lp.data()[s..s + l])
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -410,7 +523,7 @@ impl DoubleEndedIterator for Iter<'_> {
         self.back = p;
         self.left -= 1;
         let (s, l, _) = self.lp.decode(p);
-        Some(&self.lp.buf[s..s + l])
+        Some(&self.lp.data()[s..s + l])
     }
 }
 
@@ -453,7 +566,7 @@ mod tests {
         let mut rng = Rng::new(42);
         let mut lp = Listpack::new();
         let mut model: Vec<Vec<u8>> = Vec::new();
-        for _ in 0..5000 {
+        for _ in 0..20000 {
             let len = match rng.below(10) {
                 0 => 200 + rng.below(300),
                 _ => rng.below(12),
@@ -461,12 +574,24 @@ mod tests {
             let v: Vec<u8> = (0..len).map(|_| b'a' + rng.below(26) as u8).collect();
             match rng.below(6) {
                 0 => {
+                    // As list nodes grow (amortized, taking back the room at
+                    // the front), and exactly.
+                    if rng.below(2) == 0 {
+                        lp.reserve(entry_size(v.len()));
+                    }
                     lp.push_back(&v);
                     model.push(v);
                 }
                 1 => {
+                    // Into room at the front, and by moving the entries.
+                    if rng.below(3) != 0 {
+                        lp.reserve_front(entry_size(v.len()));
+                    }
                     lp.push_front(&v);
                     model.insert(0, v);
+                    if rng.below(50) == 0 {
+                        lp.shrink_to_fit();
+                    }
                 }
                 2 if !model.is_empty() => {
                     let i = rng.below(model.len());
