@@ -135,6 +135,15 @@ pub struct Registry {
     top: HashMap<Vec<u8>, usize, FastBuildHasher>,
 }
 
+/// The last top-level command name found (see `Registry::find_cached`).
+#[derive(Default, Debug)]
+pub struct LastCommand {
+    name: [u8; 16],
+    /// 0: none yet (no command has an empty name).
+    len: u8,
+    idx: usize,
+}
+
 /// The per-group tables, in the order COMMAND lists nothing in particular.
 const TABLES: &[&[CommandSpec]] = &[
     strings::COMMANDS,
@@ -206,6 +215,23 @@ impl Registry {
         self.top.get(&lower[..]).copied()
     }
 
+    /// `find`, answered from `last` when `name` is the name looked up last
+    /// (any case), which then becomes `name`.
+    #[inline]
+    pub fn find_cached(&self, name: &[u8], last: &mut LastCommand) -> Option<usize> {
+        let n = last.len as usize;
+        if name.len() == n && name.eq_ignore_ascii_case(&last.name[..n]) {
+            return Some(last.idx);
+        }
+        let idx = self.find(name)?;
+        if name.len() <= last.name.len() {
+            last.name[..name.len()].copy_from_slice(name);
+            last.len = name.len() as u8;
+            last.idx = idx;
+        }
+        Some(idx)
+    }
+
     /// A subcommand of container `idx` by name, any case.
     pub fn find_sub(&self, idx: usize, name: &[u8]) -> Option<usize> {
         let lower = name.to_ascii_lowercase();
@@ -266,7 +292,7 @@ fn arity_ok(arity: i32, argc: usize) -> bool {
 pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Tick) -> Tick {
     let reg = Registry::get();
     ctx.now = ctx.srv.clock.unix_ms_at(start);
-    let Some(mut idx) = reg.find(args.get(0)) else {
+    let Some(mut idx) = reg.find_cached(args.get(0), &mut ctx.srv.last_command) else {
         reject(ctx, None, unknown_command(args));
         return start;
     };

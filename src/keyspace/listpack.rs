@@ -57,37 +57,53 @@ fn varint_size(v: usize) -> usize {
     }
 }
 
-/// Encodes an entry into `out`, which is exactly `entry_size(v.len())` long.
-fn encode_into(v: &[u8], out: &mut [u8]) {
-    let mut n = v.len();
+/// The length varint of an entry holding `len` bytes (low groups first),
+/// in a buffer and its used length.
+fn len_bytes(len: usize) -> ([u8; 5], usize) {
+    let mut b = [0u8; 5];
+    let mut n = len;
     let mut i = 0;
     loop {
-        let b = (n & 0x7f) as u8;
+        let low = (n & 0x7f) as u8;
         n >>= 7;
         if n == 0 {
-            out[i] = b;
-            i += 1;
-            break;
+            b[i] = low;
+            return (b, i + 1);
         }
-        out[i] = b | 0x80;
-        i += 1;
-    }
-    out[i..i + v.len()].copy_from_slice(v);
-    i += v.len();
-    let back = i;
-    let size = varint_size(back);
-    for k in (0..size).rev() {
-        let b = ((back >> (7 * k)) & 0x7f) as u8;
-        out[i] = if k == size - 1 { b } else { b | 0x80 };
+        b[i] = low | 0x80;
         i += 1;
     }
 }
 
+/// The back-length of an entry whose `len | bytes` take `back` bytes, written
+/// to be read from its last byte backwards.
+fn back_bytes(back: usize) -> ([u8; 5], usize) {
+    let mut b = [0u8; 5];
+    let size = varint_size(back);
+    for (k, slot) in b.iter_mut().take(size).enumerate() {
+        let i = size - 1 - k;
+        let g = ((back >> (7 * i)) & 0x7f) as u8;
+        *slot = if i == size - 1 { g } else { g | 0x80 };
+    }
+    (b, size)
+}
+
 /// Encodes an entry at the end of `out`.
 fn encode(v: &[u8], out: &mut Vec<u8>) {
-    let start = out.len();
-    out.resize(start + entry_size(v.len()), 0);
-    encode_into(v, &mut out[start..]);
+    let (head, h) = len_bytes(v.len());
+    let (back, b) = back_bytes(h + v.len());
+    out.extend_from_slice(&head[..h]);
+    out.extend_from_slice(v);
+    out.extend_from_slice(&back[..b]);
+}
+
+/// Encodes an entry into `out`, which is exactly `entry_size(v.len())` long.
+fn encode_into(v: &[u8], out: &mut [u8]) {
+    let (head, h) = len_bytes(v.len());
+    let (back, b) = back_bytes(h + v.len());
+    out[..h].copy_from_slice(&head[..h]);
+    out[h..h + v.len()].copy_from_slice(v);
+    out[h + v.len()..h + v.len() + b].copy_from_slice(&back[..b]);
 }
 
 /// Total encoded size of an entry holding `len` bytes.

@@ -141,18 +141,24 @@ impl ParseState {
         if buf[pos] != b'*' {
             return self.parse_inline(buf, pos);
         }
-        // Header: *<count>\r\n
-        let Some(cr) = find_before_nul(b'\r', &buf[pos..]) else {
+        // Header: *<count>\r\n (the usual form read in one pass).
+        let quick = canonical_header(buf, pos + 1);
+        let Some(cr) = quick
+            .map(|(_, cr)| Some(cr))
+            .unwrap_or_else(|| find_before_nul(b'\r', &buf[pos..]).map(|cr| pos + cr))
+        else {
             if buf.len() - pos > INLINE_MAX {
                 return proto_err("too big mbulk count string");
             }
             return Parsed::Incomplete;
         };
-        let cr = pos + cr;
         if cr + 1 >= buf.len() {
             return Parsed::Incomplete;
         }
-        let n = match parse_len(&buf[pos + 1..cr]) {
+        let n = match quick
+            .map(|(n, _)| n)
+            .or_else(|| parse_len(&buf[pos + 1..cr]))
+        {
             Some(n) if n <= MULTIBULK_MAX => n,
             _ => return proto_err("invalid multibulk length"),
         };
@@ -195,13 +201,22 @@ impl ParseState {
                 if pos >= buf.len() {
                     return self.pause(pos);
                 }
-                let Some(cr) = find_before_nul(b'\r', &buf[pos..]) else {
+                // The usual header, "$<digits>\r" and a byte, in one pass;
+                // anything else takes the general path below.
+                let quick = if buf[pos] == b'$' {
+                    canonical_header(buf, pos + 1)
+                } else {
+                    None
+                };
+                let Some(cr) = quick
+                    .map(|(_, cr)| Some(cr))
+                    .unwrap_or_else(|| find_before_nul(b'\r', &buf[pos..]).map(|cr| pos + cr))
+                else {
                     if buf.len() - pos > INLINE_MAX {
                         return proto_err("too big bulk count string");
                     }
                     return self.pause(pos);
                 };
-                let cr = pos + cr;
                 if cr + 1 >= buf.len() {
                     return self.pause(pos);
                 }
@@ -212,7 +227,10 @@ impl ParseState {
                     msg.push(b'\'');
                     return Parsed::Error(msg);
                 }
-                match parse_len(&buf[pos + 1..cr]) {
+                match quick
+                    .map(|(n, _)| n)
+                    .or_else(|| parse_len(&buf[pos + 1..cr]))
+                {
                     Some(n) if n >= 0 && n <= max_bulk => {
                         if n > UNAUTH_BULK_MAX && self.auth_required {
                             return proto_err("unauthenticated bulk length");
@@ -262,16 +280,9 @@ pub fn peek_keys(
     max_args: usize,
     keys: &mut Vec<(usize, usize)>,
 ) -> usize {
-    /// A header number from `at` up to "\r\n": (value, offset past the '\n').
+    /// A header number at `at`: (value, offset past its "\r\n").
     fn header(buf: &[u8], at: usize) -> Option<(usize, usize)> {
-        let mut v = 0usize;
-        let mut i = at;
-        while i < buf.len() && buf[i].is_ascii_digit() && i - at < 12 {
-            v = v * 10 + usize::from(buf[i] - b'0');
-            i += 1;
-        }
-        (i > at && buf.get(i) == Some(&b'\r') && buf.get(i + 1) == Some(&b'\n'))
-            .then_some((v, i + 2))
+        canonical_header(buf, at).map(|(v, cr)| (v as usize, cr + 2))
     }
     let mut walked = 0;
     for _ in 0..max_cmds {
@@ -323,6 +334,33 @@ fn find_before_nul(needle: u8, hay: &[u8]) -> Option<usize> {
         Some(i) if hay[i] == needle => Some(i),
         _ => None,
     }
+}
+
+/// The header number at `at` when it is written the usual way: 1 to 18
+/// digits, no leading zero (but "0"), then '\r' with at least one byte after
+/// it. Returns the number and the offset of the '\r'. Whatever this accepts,
+/// `find_before_nul` and `parse_len` read the same way; it is their fast path
+/// (and the walk of `peek_keys`).
+#[inline(always)]
+fn canonical_header(buf: &[u8], at: usize) -> Option<(i64, usize)> {
+    let mut i = at;
+    let mut v: i64 = 0;
+    while let Some(&c) = buf.get(i) {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        v = v * 10 + i64::from(d);
+        i += 1;
+        if i - at > 18 {
+            return None;
+        }
+    }
+    let digits = i - at;
+    if digits == 0 || (digits > 1 && buf[at] == b'0') {
+        return None;
+    }
+    (buf.get(i) == Some(&b'\r') && i + 1 < buf.len()).then_some((v, i))
 }
 
 /// A `*` or `$` header count with Redis's strict integer rules: an optional
@@ -498,6 +536,30 @@ mod tests {
         let mut keys = Vec::new();
         let end = peek_keys(buf, pos, max_cmds, 64, &mut keys);
         (keys.iter().map(|&(a, b)| &buf[a..b]).collect(), end)
+    }
+
+    /// The fast header path reads exactly what the general one reads.
+    #[test]
+    fn canonical_header_agrees_with_parse_len() {
+        let mut rng = crate::util::rng::Rng::new(7);
+        let alphabet = b"0123456789\r\n-+ x\0";
+        for _ in 0..200_000 {
+            let n = rng.below(24);
+            let buf: Vec<u8> = (0..n)
+                .map(|_| alphabet[rng.below(alphabet.len())])
+                .collect();
+            if let Some((v, cr)) = canonical_header(&buf, 0) {
+                let slow = find_before_nul(b'\r', &buf).expect("a CR was found");
+                assert_eq!(slow, cr, "{buf:?}");
+                assert!(cr + 1 < buf.len());
+                assert_eq!(parse_len(&buf[..cr]), Some(v), "{buf:?}");
+            }
+        }
+        assert_eq!(canonical_header(b"12\r\n", 0), Some((12, 2)));
+        assert_eq!(canonical_header(b"0\r\n", 0), Some((0, 1)));
+        assert_eq!(canonical_header(b"012\r\n", 0), None);
+        assert_eq!(canonical_header(b"12\r", 0), None);
+        assert_eq!(canonical_header(b"1234567890123456789\r\n", 0), None);
     }
 
     #[test]

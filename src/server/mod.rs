@@ -61,6 +61,9 @@ pub struct ServerState {
     pub stats: Stats,
     /// Counters per command, indexed like `commands::Registry::all`.
     pub cmd_stats: Vec<CmdStat>,
+    /// The command name looked up last and its registry index: a pipeline
+    /// usually repeats one command, which then skips the table's hash lookup.
+    pub last_command: crate::commands::LastCommand,
     pub started: Instant,
     pub started_unix: i64,
     pub run_id: String,
@@ -133,6 +136,7 @@ impl ServerState {
             config,
             stats: Stats::default(),
             cmd_stats: vec![CmdStat::default(); ncommands],
+            last_command: Default::default(),
             started: Instant::now(),
             started_unix: now / 1000,
             run_id: random_hex(40),

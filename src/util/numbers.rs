@@ -81,17 +81,31 @@ pub fn fmt_i64(v: i64, out: &mut Vec<u8>) {
     out.extend_from_slice(int_digits(v, &mut tmp));
 }
 
+/// "00" to "99": two digits per division when formatting.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
 /// Writes the decimal digits of `n` at the end of `tmp` and returns them.
 pub fn int_digits(n: i64, tmp: &mut [u8; 24]) -> &[u8] {
     let mut i = tmp.len();
     let mut u = n.unsigned_abs();
-    loop {
+    while u >= 100 {
+        let pair = (u % 100) as usize * 2;
+        u /= 100;
+        i -= 2;
+        tmp[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if u >= 10 {
+        let pair = u as usize * 2;
+        i -= 2;
+        tmp[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
         i -= 1;
-        tmp[i] = b'0' + (u % 10) as u8;
-        u /= 10;
-        if u == 0 {
-            break;
-        }
+        tmp[i] = b'0' + u as u8;
     }
     if n < 0 {
         i -= 1;
@@ -931,6 +945,46 @@ mod tests {
                 Some(String::from_utf8(o).unwrap())
             }
             LongDoubleValue::Infinite => Some("inf".into()),
+        }
+    }
+
+    /// Every digit count and both signs, against the standard formatter.
+    #[test]
+    fn int_digits_matches_display() {
+        let mut rng = crate::util::rng::Rng::new(3);
+        let check = |n: i64| {
+            let mut tmp = [0u8; 24];
+            assert_eq!(int_digits(n, &mut tmp), n.to_string().as_bytes());
+            assert_eq!(i64_len(n), n.to_string().len());
+        };
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            101,
+            999,
+            1000,
+            i64::MAX,
+            i64::MIN,
+            -1,
+            -10,
+            -100,
+        ] {
+            check(n);
+        }
+        for p in 0..19 {
+            let t = 10i64.pow(p);
+            for n in [t - 1, t, t + 1] {
+                check(n);
+                check(-n);
+            }
+        }
+        for _ in 0..100_000 {
+            let n = rng.next_u64() as i64 >> rng.below(64);
+            check(n);
         }
     }
 
