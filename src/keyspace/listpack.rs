@@ -90,6 +90,14 @@ fn back_bytes(back: usize) -> ([u8; 5], usize) {
 
 /// Encodes an entry at the end of `out`.
 fn encode(v: &[u8], out: &mut Vec<u8>) {
+    if v.len() < 127 {
+        // The usual short entry: both lengths are one byte.
+        out.reserve(v.len() + 2);
+        out.push(v.len() as u8);
+        out.extend_from_slice(v);
+        out.push(v.len() as u8 + 1);
+        return;
+    }
     let (head, h) = len_bytes(v.len());
     let (back, b) = back_bytes(h + v.len());
     out.extend_from_slice(&head[..h]);
