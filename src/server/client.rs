@@ -61,6 +61,9 @@ pub struct Client {
     pub pending_write: bool,
     /// Queued in the loop's list of clients to read again (see `read_client`).
     pub reread: bool,
+    /// Batches of input left to run without the key look-ahead, after one
+    /// whose commands all named the same key (see `EventLoop::prefetch_batch`).
+    pub lookahead_rest: u8,
     /// The peer shut down its side (an event said so): the EOF still has to
     /// be read after the data before it.
     pub peer_closed: bool,
@@ -193,6 +196,7 @@ impl Client {
             write_registered: false,
             pending_write: false,
             reread: false,
+            lookahead_rest: 0,
             peer_closed: false,
             soft_limit_since: None,
             authenticated,

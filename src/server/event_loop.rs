@@ -52,6 +52,8 @@ const SNAPSHOT_SLICE: Duration = Duration::from_millis(1);
 /// `prefetch_batch`): enough to cover a typical pipeline, few enough that the
 /// first ones' lines are still cached when the last ones are run.
 const PREFETCH_BATCH: usize = 16;
+/// Batches run without the look-ahead after one that named a single key.
+const LOOKAHEAD_REST: u8 = 7;
 
 /// A dump file that cannot be loaded stops the server, as Redis.
 fn fatal_load_error(e: String) -> io::Error {
@@ -481,6 +483,10 @@ impl EventLoop {
         let mut stop = false;
         // Commands before this offset had their keys prefetched.
         let mut prefetched_to = 0;
+        // A client whose last looked-at batch hit one key skips the look-ahead
+        // for a few batches: its key is in cache anyway.
+        let lookahead = c.lookahead_rest == 0;
+        c.lookahead_rest = c.lookahead_rest.saturating_sub(1);
         if let Some(h) = held {
             let args = Args::new(&h.buf, &h.ranges);
             if self.run_command(cid, &args, &mut out, &mut db, &mut clock) {
@@ -497,8 +503,13 @@ impl EventLoop {
             if stop {
                 break;
             }
-            if pos >= prefetched_to && !parse.in_progress() {
-                prefetched_to = self.prefetch_batch(&qbuf, pos, db);
+            if lookahead && pos >= prefetched_to && !parse.in_progress() {
+                let (end, one_key) = self.prefetch_batch(&qbuf, pos, db);
+                prefetched_to = end;
+                if one_key {
+                    self.clients[cid].lookahead_rest = LOOKAHEAD_REST;
+                    prefetched_to = usize::MAX;
+                }
             }
             parse.auth_required = auth_required;
             match parse.parse(&mut qbuf, pos, max_bulk) {
@@ -569,11 +580,18 @@ impl EventLoop {
     /// SET on a large keyspace. Only a command's first argument is taken as its
     /// key (true of nearly every keyed command; for the others a wasted load
     /// is the only cost), in the client's database at the start of the batch.
-    /// Returns the offset past the commands looked at.
-    fn prefetch_batch(&mut self, qbuf: &[u8], pos: usize, db: usize) -> usize {
+    /// Returns the offset past the commands looked at, and whether they all
+    /// named the same key (then nothing is prefetched: a pipeline on one list
+    /// or set keeps its key in cache, and the caller stops looking ahead for
+    /// a while).
+    fn prefetch_batch(&mut self, qbuf: &[u8], pos: usize, db: usize) -> (usize, bool) {
         let keys = &mut self.prefetch_keys;
         keys.clear();
         let end = peek_keys(qbuf, pos, PREFETCH_BATCH, 16 * PREFETCH_BATCH, keys);
+        let key = |&(s, e): &(usize, usize)| &qbuf[s..e];
+        if keys.len() >= 2 && keys.iter().all(|k| key(k) == key(&keys[0])) {
+            return (end, true);
+        }
         // A lone command gains nothing: its lookup follows at once.
         if keys.len() >= 2 {
             let db = &self.srv.dbs[db];
@@ -584,7 +602,7 @@ impl EventLoop {
                 db.prefetch_chain(h);
             }
         }
-        end
+        (end, false)
     }
 
     /// Runs one command of client `cid` unless a pause holds it (then returns
