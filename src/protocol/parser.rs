@@ -350,11 +350,11 @@ fn canonical_header(buf: &[u8], at: usize) -> Option<(i64, usize)> {
         if d > 9 {
             break;
         }
-        v = v * 10 + i64::from(d);
-        i += 1;
-        if i - at > 18 {
+        if i - at == 18 {
             return None;
         }
+        v = v * 10 + i64::from(d);
+        i += 1;
     }
     let digits = i - at;
     if digits == 0 || (digits > 1 && buf[at] == b'0') {
@@ -560,6 +560,11 @@ mod tests {
         assert_eq!(canonical_header(b"012\r\n", 0), None);
         assert_eq!(canonical_header(b"12\r", 0), None);
         assert_eq!(canonical_header(b"1234567890123456789\r\n", 0), None);
+        assert_eq!(canonical_header(b"99999999999999999999999\r\n", 0), None);
+        assert_eq!(
+            canonical_header(b"999999999999999999\r\n", 0),
+            Some((999_999_999_999_999_999, 18))
+        );
     }
 
     #[test]
