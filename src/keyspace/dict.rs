@@ -24,6 +24,10 @@
 //!   clock); the table never reads them, unless it is `tagged`: then they
 //!   hold part of the entry's hash, compared before the key is read.
 //!
+//! A caller about to look up many keys (a pipelined batch) can first call
+//! `prefetch_bucket` on each and then `prefetch_chain` on each hash, so the
+//! cache misses of all the lookups overlap.
+//!
 //! Lookups take `&self` and never rehash; they look in both tables while a
 //! resize is under way. `scan` is Redis's reverse-binary cursor: every entry
 //! present for a whole scan is returned at least once, whatever resizes happen
