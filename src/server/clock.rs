@@ -20,7 +20,7 @@
 //! error in the measured rate only accumulates for that long.
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// A reading of the per-command clock (see the module documentation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -78,7 +78,7 @@ fn tsc_rate() -> Option<u64> {
     let t0 = Instant::now();
     let c0 = rdtsc();
     let mut t1 = t0;
-    while t1.duration_since(t0) < Duration::from_millis(2) {
+    while t1.duration_since(t0) < std::time::Duration::from_millis(2) {
         t1 = Instant::now();
     }
     let c1 = rdtsc();
@@ -169,6 +169,7 @@ impl Default for Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     /// Tick differences track the monotonic clock (within 2% plus 1 ms over
     /// a 50 ms sleep, which scheduling noise cannot exceed).
