@@ -31,8 +31,11 @@
 #   Lines starting with '#' are comments: settings, then (with >1 round) the
 #   round-to-round spread of throughput (best/worst - 1; a noise indicator:
 #   when it is large, small ratio differences mean nothing - compare with a
-#   FERRODIS_BIN=redis-server run), then a line with the date, `uname -m`,
-#   cores, CPU model and versions, and the elapsed time.
+#   FERRODIS_BIN=redis-server run) and the paired cpu_ratio (per test and P,
+#   the median over the rounds of the ratio of that round's two back-to-back
+#   runs, with its min and max: less swayed by one server's lucky run than
+#   the best-of figures), then a line with the date, `uname -m`, cores, CPU
+#   model and versions, and the elapsed time.
 #
 # Usage: scripts/bench.sh [options]        (see --help)
 # Env:   FERRODIS_BIN (default target/release/ferrodis, rebuilt if stale),
@@ -349,6 +352,10 @@ run_one() {
 
 # ---- rounds ----------------------------------------------------------------------------
 declare -A BEST_RPS BEST_US WORST_RPS
+# Per (test, P): this round's CPU per request of each server, and the list of
+# per-round ferrodis/redis CPU ratios (the two runs of a round are back to
+# back, so a ratio compares runs under the same machine conditions).
+declare -A ROUND_US PAIRED
 NS_DESC=""
 for p in "${PS[@]}"; do NS_DESC+=" P$p=$(requests_for get "$p")"; done
 
@@ -372,7 +379,9 @@ for ((round = 1; round <= ROUNDS; round++)); do
                 if [[ -z "${BEST_US[$key]:-}" ]] || awk -v a="$RUN_US" -v b="${BEST_US[$key]}" 'BEGIN { exit !(a < b) }'; then
                     BEST_US[$key]=$RUN_US
                 fi
+                ROUND_US[$srv]=$RUN_US
             done
+            PAIRED[$name|$p]+=" $(awk -v f="${ROUND_US[ferrodis]}" -v r="${ROUND_US[redis]}" 'BEGIN { if (r > 0) printf "%.4f", f / r; else printf "nan" }')"
         done
     done
 done
@@ -413,6 +422,20 @@ if ((ROUNDS > 1)); then
     done
     printf '# round-to-round spread (best/worst rps - 1): max %s%%%s; over 10%%:%s\n' \
         "$MAXS" "${MAXK:+ (${MAXK//|/ })}" "${NOISY:- none}"
+    # A second estimate of cpu_ratio, less sensitive to a lucky run of one
+    # server: the median over the rounds of the ratio of the round's two
+    # back-to-back runs (and its range).
+    MEDIANS=""
+    for spec in "${SPECS[@]}"; do
+        name=${spec%%|*}
+        for p in "${PS[@]}"; do
+            MEDIANS+=" $name P$p $(printf '%s\n' ${PAIRED[$name|$p]} | sort -g | awk '
+                { v[NR] = $1 }
+                END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+                      printf "%.2f (%.2f-%.2f);", m, v[1], v[NR] }')"
+        done
+    done
+    printf '# paired cpu_ratio, median of rounds (min-max):%s\n' "$MEDIANS"
 fi
 env_line
 printf '# elapsed: %ss\n' "$((SECONDS - SCRIPT_START))"
