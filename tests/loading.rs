@@ -7,36 +7,18 @@ mod support;
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::server::{free_port, Server, TempDir};
+use support::server::{spawn_unready, Server, Spawned, TempDir};
 use support::{Conn, Reply};
 
 /// A ferrodis started on `dir` without waiting for it (the harness waits
 /// for PONG, which only comes after the load).
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn spawn(dir: &Path, extra: &[&str]) -> (Proc, String) {
-    let port = free_port().expect("free port").to_string();
-    let child = Command::new(env!("CARGO_BIN_EXE_ferrodis"))
-        .args(["--port", &port, "--bind", "127.0.0.1", "--save", ""])
-        .args(extra)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn ferrodis");
-    (Proc(child), format!("127.0.0.1:{port}"))
+fn spawn(dir: &Path, extra: &[&str]) -> (Spawned, String) {
+    let mut args = vec!["--save", ""];
+    args.extend_from_slice(extra);
+    spawn_unready(dir, &args)
 }
 
 /// What a client sees from the start until `GET probe_key` answers

@@ -7,48 +7,25 @@
 mod support;
 
 use std::io::ErrorKind;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::server::{free_port, TempDir};
+use support::server::{spawn_unready, Spawned, TempDir};
 use support::{Conn, Reply};
 
-/// A spawned ferrodis, killed (and reaped) on drop if still running.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if self.0.try_wait().ok().flatten().is_none() {
-            let _ = self.0.kill();
-        }
-        let _ = self.0.wait();
-    }
-}
-
-/// Spawns ferrodis on a free port and returns it with a connected client.
-fn spawn(dir: &TempDir) -> (Proc, Conn) {
+fn spawn(dir: &TempDir) -> (Spawned, Conn) {
     spawn_with(dir, "")
 }
 
 /// `spawn` with the given `save` points.
-fn spawn_with(dir: &TempDir, save: &str) -> (Proc, Conn) {
+fn spawn_with(dir: &TempDir, save: &str) -> (Spawned, Conn) {
     spawn_at(dir.path(), save)
 }
 
 /// `spawn_with` in any directory.
-fn spawn_at(dir: &std::path::Path, save: &str) -> (Proc, Conn) {
-    let port = free_port().expect("free port").to_string();
-    let child = Command::new(env!("CARGO_BIN_EXE_ferrodis"))
-        .args(["--port", &port, "--bind", "127.0.0.1", "--save", save])
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn ferrodis");
-    let child = Proc(child);
-    let addr = format!("127.0.0.1:{port}");
+fn spawn_at(dir: &std::path::Path, save: &str) -> (Spawned, Conn) {
+    let (child, addr) = spawn_unready(dir, &["--save", save]);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if let Ok(mut c) = Conn::connect(&addr) {
@@ -62,7 +39,7 @@ fn spawn_at(dir: &std::path::Path, save: &str) -> (Proc, Conn) {
 }
 
 /// Waits (at most 10 s) for the process to exit.
-fn wait_exit(child: &mut Proc) -> ExitStatus {
+fn wait_exit(child: &mut Spawned) -> ExitStatus {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if let Some(status) = child.0.try_wait().expect("try_wait") {

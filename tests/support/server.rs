@@ -325,6 +325,37 @@ impl Drop for Server {
     }
 }
 
+/// A ferrodis process started by `spawn_unready`: killed (and reaped) on drop
+/// if still running.
+pub struct Spawned(pub Child);
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_none() {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the crate's ferrodis with `--port <free> --bind 127.0.0.1` and
+/// `args` in `dir`, output discarded, and returns at once with its address:
+/// for tests that watch what a client sees before the server answers PING
+/// (a load at start) or that wait for the process to exit (SHUTDOWN).
+pub fn spawn_unready(dir: &Path, args: &[&str]) -> (Spawned, String) {
+    let port = free_port().expect("free port").to_string();
+    let child = Command::new(env!("CARGO_BIN_EXE_ferrodis"))
+        .args(["--port", &port, "--bind", "127.0.0.1"])
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn ferrodis");
+    (Spawned(child), format!("127.0.0.1:{port}"))
+}
+
 /// A port nobody listens on right now: bind port 0, read it back, release it.
 pub fn free_port() -> io::Result<u16> {
     let l = TcpListener::bind("127.0.0.1:0")?;
