@@ -168,10 +168,60 @@ impl ParseState {
         if n <= 0 {
             return Parsed::Command { consumed: cr + 2 };
         }
+        self.args.reserve(n.min(1024) as usize);
+        let limit = if self.auth_required {
+            max_bulk.min(UNAUTH_BULK_MAX)
+        } else {
+            max_bulk
+        };
+        if let Some(end) = self.parse_whole(buf, cr + 2, n as usize, limit) {
+            return Parsed::Command { consumed: end };
+        }
+        self.args.clear();
         self.multibulk_left = n;
         self.bulk_len = -1;
-        self.args.reserve(n.min(1024) as usize);
         self.parse_bulks(buf, cr + 2, max_bulk)
+    }
+
+    /// The usual case in one tight pass: all `n` arguments of a command
+    /// already in `buf` from `pos`, each with a canonical `$<len>\r` header
+    /// (`canonical_header`'s form) and a length within `limit`. Returns the
+    /// offset past the command, or None, leaving arguments in `self.args`,
+    /// for anything else (more bytes needed, an error, a non-canonical
+    /// header): the general path then reads the command again and answers as
+    /// it always did.
+    #[inline]
+    fn parse_whole(&mut self, buf: &[u8], mut pos: usize, n: usize, limit: i64) -> Option<usize> {
+        for _ in 0..n {
+            let h = buf.get(pos..)?;
+            if h.first() != Some(&b'$') {
+                return None;
+            }
+            let mut i = 1;
+            let mut len: i64 = 0;
+            loop {
+                let d = h.get(i)?.wrapping_sub(b'0');
+                if d > 9 {
+                    break;
+                }
+                if i == 19 {
+                    return None;
+                }
+                len = len * 10 + i64::from(d);
+                i += 1;
+            }
+            if i == 1 || (i > 2 && h[1] == b'0') || h[i] != b'\r' || len > limit {
+                return None;
+            }
+            let start = pos + i + 2;
+            let end = start.checked_add(usize::try_from(len).ok()?)?;
+            if end + 2 > buf.len() {
+                return None;
+            }
+            self.args.push((start, end));
+            pos = end + 2;
+        }
+        Some(pos)
     }
 
     fn parse_inline(&mut self, buf: &mut [u8], pos: usize) -> Parsed {
@@ -565,6 +615,53 @@ mod tests {
             canonical_header(b"999999999999999999\r\n", 0),
             Some((999_999_999_999_999_999, 18))
         );
+    }
+
+    #[test]
+    fn parse_whole_agrees_with_parse_bulks() {
+        let mut rng = crate::util::rng::Rng::new(11);
+        let pieces: &[&[u8]] = &[
+            b"$", b"1", b"0", b"3", b"12", b"\r\n", b"\r", b"ab", b"-", b"\0",
+        ];
+        let mut agreed = 0;
+        for _ in 0..200_000 {
+            let n = 1 + rng.below(3);
+            let mut buf = Vec::new();
+            for _ in 0..n {
+                if rng.below(5) > 0 {
+                    let len = rng.below(16);
+                    buf.extend_from_slice(format!("${len}\r\n").as_bytes());
+                    buf.extend((0..len).map(|_| b"a\r\n$0"[rng.below(5)]));
+                    buf.extend_from_slice(b"\r\n");
+                } else {
+                    for _ in 0..rng.below(6) {
+                        buf.extend_from_slice(pieces[rng.below(pieces.len())]);
+                    }
+                }
+            }
+            if rng.below(4) == 0 {
+                buf.truncate(rng.below(buf.len() + 1));
+            }
+            let limit = [5, 12, 512][rng.below(3)];
+            let mut fast = ParseState::new();
+            if let Some(end) = fast.parse_whole(&buf, 0, n, limit) {
+                let mut slow = ParseState::new();
+                slow.multibulk_left = n as i64;
+                slow.bulk_len = -1;
+                let got = slow.parse_bulks(&buf, 0, limit);
+                assert_eq!(got, Parsed::Command { consumed: end }, "{buf:?} n={n}");
+                assert_eq!(slow.args, fast.args, "{buf:?}");
+                agreed += 1;
+            }
+        }
+        assert!(agreed > 1000, "only {agreed} inputs took the fast path");
+        // Through `parse`: fast and general paths give the same commands.
+        let mut st = ParseState::new();
+        let mut buf = b"*2\r\n$3\r\nGET\r\n$0\r\n\r\n*1\r\n$04\r\nPING\r\n".to_vec();
+        assert_eq!(st.parse(&mut buf, 0, 512), Parsed::Command { consumed: 19 });
+        assert_eq!(st.args, [(8, 11), (17, 17)]);
+        // A leading zero is not canonical: the general path rejects it.
+        assert!(matches!(st.parse(&mut buf, 19, 512), Parsed::Error(_)));
     }
 
     #[test]
