@@ -18,25 +18,39 @@ use crate::error::{CmdError, CmdResult};
 use crate::util::numbers::parse_i64;
 
 /// Accounts for one command that ran: `idx` is its registry index, `usec`
-/// its duration and `end` the instant it ended.
+/// its duration and `end` the instant it ended. The histogram and two
+/// threshold checks are all that runs for a command that is not slow.
+#[inline]
 pub fn record(ctx: &mut Ctx, idx: usize, args: &Args, usec: u64, end: Tick) {
     let srv = &mut *ctx.srv;
-    let spec = Registry::get().all[idx].spec;
     if srv.config.latency_tracking {
         if let Some(slot) = srv.cmd_latency.get_mut(idx) {
             slot.get_or_insert_with(Box::default).record_usec(usec);
         }
     }
     let threshold = srv.config.latency_monitor_threshold;
-    let ms = usec / 1000;
-    if threshold > 0 && ms >= threshold as u64 {
+    let slower = srv.config.slowlog_log_slower_than;
+    let monitored = threshold > 0 && usec / 1000 >= threshold as u64;
+    if monitored || (slower >= 0 && usec >= slower as u64) {
+        record_slow(ctx, idx, args, usec, end, monitored);
+    }
+}
+
+/// A command over the latency monitor's threshold (`monitored`) or the slow
+/// log's.
+#[cold]
+#[inline(never)]
+fn record_slow(ctx: &mut Ctx, idx: usize, args: &Args, usec: u64, end: Tick, monitored: bool) {
+    let srv = &mut *ctx.srv;
+    let spec = Registry::get().all[idx].spec;
+    if monitored {
         let event = if spec.flags.has(Flags::FAST) {
             "fast-command"
         } else {
             "command"
         };
         let now = srv.clock.unix_ms_at(end) / 1000;
-        srv.latency.add(event, ms, now);
+        srv.latency.add(event, usec / 1000, now);
     }
     let slower = srv.config.slowlog_log_slower_than;
     if slower < 0 || usec < slower as u64 || spec.flags.has(Flags::SKIP_SLOWLOG) {
