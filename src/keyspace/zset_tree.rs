@@ -153,7 +153,9 @@ impl Node {
             Node::Inner(n) => {
                 let (i, sub) = Node::child_at(n, r);
                 let split = n.kids[i].insert_at(sub, it);
-                Node::refresh(n, i);
+                if split.is_none() {
+                    Node::grew(n, i);
+                }
                 if let Some(right) = split {
                     n.counts.insert(i + 1, right.len());
                     n.lasts.insert(i + 1, right.last().unwrap_or(it));
@@ -181,6 +183,23 @@ impl Node {
         }
     }
 
+    /// `refresh` after one item was added under child `i` (without a
+    /// split): O(1), where recounting an inner child sums its counts.
+    fn grew(n: &mut Inner, i: usize) {
+        n.counts[i] += 1;
+        if let Some(l) = n.kids[i].last() {
+            n.lasts[i] = l;
+        }
+    }
+
+    /// `refresh` after one item was removed under child `i`.
+    fn shrank(n: &mut Inner, i: usize) {
+        n.counts[i] -= 1;
+        if let Some(l) = n.kids[i].last() {
+            n.lasts[i] = l;
+        }
+    }
+
     /// Removes the item at rank `r` (which must exist).
     fn remove_at(&mut self, r: usize) -> Item {
         match self {
@@ -188,7 +207,7 @@ impl Node {
             Node::Inner(n) => {
                 let (i, sub) = Node::child_at(n, r);
                 let it = n.kids[i].remove_at(sub);
-                Node::refresh(n, i);
+                Node::shrank(n, i);
                 Node::rebalance(n, i);
                 it
             }
@@ -423,7 +442,20 @@ mod tests {
         a.0 < b.0 || (a.0 == b.0 && a.1 < b.1)
     }
 
+    /// Every inner node's counts and last items agree with its children
+    /// (they are kept incrementally).
+    fn check_node(node: &Node) {
+        if let Node::Inner(n) = node {
+            for (i, kid) in n.kids.iter().enumerate() {
+                assert_eq!(n.counts[i], kid.len());
+                assert_eq!(Some(n.lasts[i]), kid.last());
+                check_node(kid);
+            }
+        }
+    }
+
     fn check(t: &ZTree, model: &[Item]) {
+        check_node(&t.root);
         assert_eq!(t.len(), model.len());
         let mut all = Vec::new();
         t.walk(0, usize::MAX, false, |it| all.push(it));
@@ -483,7 +515,7 @@ mod tests {
                 got.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
                 assert_eq!(got, &model[a..b]);
             }
-            if step % 5000 == 0 {
+            if step % 500 == 0 {
                 check(&t, &model);
             }
         }
