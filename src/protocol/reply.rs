@@ -39,10 +39,27 @@ impl ReplyBuf {
         }
     }
 
+    /// `<kind><n>\r\n`. Counts and lengths under 100 (nearly all of them)
+    /// are written as one fixed-size append.
+    #[inline]
     fn header(&mut self, kind: u8, n: i64) {
-        self.buf.push(kind);
-        fmt_i64(n, &mut self.buf);
-        self.buf.extend_from_slice(b"\r\n");
+        match n {
+            0..=9 => self
+                .buf
+                .extend_from_slice(&[kind, b'0' + n as u8, b'\r', b'\n']),
+            10..=99 => self.buf.extend_from_slice(&[
+                kind,
+                b'0' + (n / 10) as u8,
+                b'0' + (n % 10) as u8,
+                b'\r',
+                b'\n',
+            ]),
+            _ => {
+                self.buf.push(kind);
+                fmt_i64(n, &mut self.buf);
+                self.buf.extend_from_slice(b"\r\n");
+            }
+        }
     }
 
     /// `+text` status reply.
@@ -75,11 +92,7 @@ impl ReplyBuf {
 
     /// `:n` integer reply.
     pub fn int(&mut self, n: i64) {
-        match n {
-            0 => self.buf.extend_from_slice(b":0\r\n"),
-            1 => self.buf.extend_from_slice(b":1\r\n"),
-            _ => self.header(b':', n),
-        }
+        self.header(b':', n)
     }
 
     /// `$len` bulk string.
@@ -239,6 +252,21 @@ impl Default for ReplyBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_and_integers_in_every_range() {
+        let mut r = ReplyBuf::empty();
+        for n in (-300..300).chain([999, 1000, 123_456_789, i64::MAX, i64::MIN]) {
+            r.buf.clear();
+            r.int(n);
+            assert_eq!(r.buf, format!(":{n}\r\n").as_bytes());
+            if n >= 0 {
+                r.buf.clear();
+                r.array(n as usize);
+                assert_eq!(r.buf, format!("*{n}\r\n").as_bytes());
+            }
+        }
+    }
 
     #[test]
     fn resp2_and_resp3_forms() {
