@@ -221,7 +221,7 @@ impl Registry {
     /// `name`.
     #[inline]
     pub fn find_cached(&self, name: &[u8], last: &mut LastCommand) -> Option<usize> {
-        if name.len() == last.len as usize && same_short(name, &last.name) {
+        if last.len > 0 && crate::util::bytes::same(name, &last.name[..usize::from(last.len)]) {
             return Some(last.idx);
         }
         let idx = self.find(name)?;
@@ -245,34 +245,6 @@ impl Registry {
             .iter()
             .enumerate()
             .filter(|(_, e)| e.parent.is_none())
-    }
-}
-
-/// Whether `a` (at most 16 bytes) is the start of `b`, in a few word
-/// comparisons instead of a call to memcmp: two overlapping words cover any
-/// length from one word to two.
-#[inline]
-fn same_short(a: &[u8], b: &[u8; 16]) -> bool {
-    let n = a.len();
-    let word4 = |s: &[u8], i: usize| u32::from_le_bytes([s[i], s[i + 1], s[i + 2], s[i + 3]]);
-    let word8 = |s: &[u8], i: usize| {
-        u64::from_le_bytes([
-            s[i],
-            s[i + 1],
-            s[i + 2],
-            s[i + 3],
-            s[i + 4],
-            s[i + 5],
-            s[i + 6],
-            s[i + 7],
-        ])
-    };
-    match n {
-        0 => true,
-        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
-        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
-        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
-        _ => false,
     }
 }
 
@@ -540,16 +512,21 @@ pub mod testing {
 
 #[cfg(test)]
 mod tests {
-    use super::same_short;
+    use super::{LastCommand, Registry};
 
     #[test]
-    fn same_short_is_prefix_equality() {
-        let mut rng = crate::util::rng::Rng::new(5);
-        for _ in 0..50_000 {
-            let n = rng.below(17);
-            let b: [u8; 16] = std::array::from_fn(|_| b"ab"[rng.below(2)]);
-            let a: Vec<u8> = (0..n).map(|_| b"ab"[rng.below(2)]).collect();
-            assert_eq!(same_short(&a, &b), a[..] == b[..n], "{a:?} {b:?}");
-        }
+    fn name_cache_answers_only_the_same_spelling() {
+        let reg = Registry::get();
+        let mut last = LastCommand::default();
+        // Nothing cached yet: an empty name is unknown, not entry 0.
+        assert_eq!(reg.find_cached(b"", &mut last), None);
+        let get = reg.find(b"get");
+        assert!(get.is_some());
+        assert_eq!(reg.find_cached(b"GET", &mut last), get);
+        assert_eq!(reg.find_cached(b"GET", &mut last), get);
+        assert_eq!(reg.find_cached(b"get", &mut last), get);
+        assert_eq!(reg.find_cached(b"gex", &mut last), None);
+        assert_eq!(reg.find_cached(b"", &mut last), None);
+        assert_eq!(reg.find_cached(b"set", &mut last), reg.find(b"set"));
     }
 }

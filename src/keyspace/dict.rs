@@ -482,7 +482,7 @@ impl<K: AsRef<[u8]>, V> Dict<K, V> {
             let e = self.arena.get(id);
             if !self.tagged || e.meta == tag {
                 if let Some((k, _)) = &e.kv {
-                    if k.as_ref() == key {
+                    if crate::util::bytes::same(k.as_ref(), key) {
                         return Some((id, prev));
                     }
                 }

@@ -1,7 +1,9 @@
 //! Small helpers with Redis's exact semantics: glob matching (KEYS, SCAN MATCH,
 //! CONFIG GET patterns), number parsing and formatting, SHA-1 (DEBUG DIGEST),
-//! a small xorshift generator and the cache prefetch hint.
+//! a small xorshift generator, the cache prefetch hint and short byte-string
+//! equality.
 
+pub mod bytes;
 pub mod glob;
 pub mod numbers;
 pub mod prefetch;
