@@ -10,7 +10,7 @@
 //! Lengths that are not known in advance (SCAN, KEYS) use a deferred header:
 //! `begin_deferred` remembers the position and `end_deferred_*` inserts the header.
 
-use crate::util::numbers::{fmt_double, fmt_i64, i64_len};
+use crate::util::numbers::{fmt_double, fmt_i64, i64_len, write_i64_at};
 
 /// A client's output buffer and its protocol version.
 #[derive(Debug)]
@@ -54,10 +54,16 @@ impl ReplyBuf {
                 b'\r',
                 b'\n',
             ]),
+            // Built in a stack buffer and appended as a fixed 32 bytes, then
+            // cut to length: no call to memcpy for a variable length.
             _ => {
-                self.buf.push(kind);
-                fmt_i64(n, &mut self.buf);
-                self.buf.extend_from_slice(b"\r\n");
+                let mut line = [0u8; 32];
+                line[0] = kind;
+                let end = write_i64_at(n, &mut line, 1);
+                line[end..end + 2].copy_from_slice(b"\r\n");
+                let keep = self.buf.len() + end + 2;
+                self.buf.extend_from_slice(&line);
+                self.buf.truncate(keep);
             }
         }
     }

@@ -77,8 +77,13 @@ pub fn parse_u64(s: &[u8]) -> Option<u64> {
 
 /// Appends the decimal form of `v`, with no allocation beyond the vector's.
 pub fn fmt_i64(v: i64, out: &mut Vec<u8>) {
-    let mut tmp = [0u8; 24];
-    out.extend_from_slice(int_digits(v, &mut tmp));
+    // Appended as a fixed 32 bytes and cut to length: cheaper than a
+    // variable-length copy (a memcpy call) for a handful of digits.
+    let mut tmp = [0u8; 32];
+    let end = write_i64_at(v, &mut tmp, 0);
+    let keep = out.len() + end;
+    out.extend_from_slice(&tmp);
+    out.truncate(keep);
 }
 
 /// "00" to "99": two digits per division when formatting.
@@ -114,15 +119,57 @@ pub fn int_digits(n: i64, tmp: &mut [u8; 24]) -> &[u8] {
     &tmp[i..]
 }
 
+/// Powers of ten that fit a u64: 10^0 to 10^19.
+const POW10: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// Number of decimal digits of `u` (1 for 0), without a division: the bit
+/// length times log10(2) is the count or one less.
+#[inline]
+fn decimal_digits(u: u64) -> usize {
+    let bits = 64 - (u | 1).leading_zeros();
+    let t = ((bits * 1233) >> 12) as usize;
+    (t + usize::from(u >= POW10[t])).max(1)
+}
+
 /// Length of the decimal form of `v`.
 pub fn i64_len(v: i64) -> usize {
+    usize::from(v < 0) + decimal_digits(v.unsigned_abs())
+}
+
+/// Writes the decimal form of `v` into `out` from `at`, returning the
+/// offset past it (at most 20 bytes are written). For callers that build a
+/// short line in a fixed-size stack buffer and append it whole.
+#[inline]
+pub fn write_i64_at(v: i64, out: &mut [u8; 32], at: usize) -> usize {
     let mut u = v.unsigned_abs();
-    let mut n = usize::from(v < 0) + 1;
-    while u >= 10 {
-        u /= 10;
-        n += 1;
+    let mut at = at;
+    if v < 0 {
+        out[at] = b'-';
+        at += 1;
     }
-    n
+    let end = at + decimal_digits(u);
+    let mut i = end;
+    while u >= 100 {
+        let pair = (u % 100) as usize * 2;
+        u /= 100;
+        i -= 2;
+        out[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if u >= 10 {
+        let pair = u as usize * 2;
+        out[i - 2..i].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
+        out[i - 1] = b'0' + u as u8;
+    }
+    end
 }
 
 /// Appends `v` as C's `%.17g` (Redis 7.0's double replies): 17 significant
@@ -1055,6 +1102,31 @@ mod tests {
         assert_eq!(dbl(5e-324), "4.9406564584124654e-324");
         assert_eq!(dbl(f64::MAX), "1.7976931348623157e+308");
         assert_eq!(dbl(123456789.0), "123456789");
+    }
+
+    #[test]
+    fn lengths_and_fixed_buffer_writes_match_the_decimal_form() {
+        let mut rng = crate::util::rng::Rng::new(9);
+        let check = |v: i64| {
+            let text = v.to_string();
+            assert_eq!(i64_len(v), text.len(), "{v}");
+            let mut buf = [b'#'; 32];
+            let end = write_i64_at(v, &mut buf, 3);
+            assert_eq!(&buf[3..end], text.as_bytes());
+            assert_eq!(buf[end], b'#');
+        };
+        for v in (-1000..1000).chain([i64::MIN, i64::MAX, i64::MIN + 1]) {
+            check(v);
+        }
+        for p in 0..19 {
+            let t = 10i64.pow(p);
+            for v in [t - 1, t, t + 1, -t, -t + 1, -t - 1] {
+                check(v);
+            }
+        }
+        for _ in 0..10_000 {
+            check(rng.next_u64() as i64 >> rng.below(64));
+        }
     }
 
     #[test]
