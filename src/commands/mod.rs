@@ -324,8 +324,15 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Tick) -> Tick {
         reject(ctx, Some(idx), wrong_arity(&entry.full_name));
         return start;
     }
+    let caller = &ctx.clients[ctx.cid];
+    let (authenticated, pubsub_only, in_multi, rerun) = (
+        caller.authenticated,
+        caller.resp == 2 && caller.subs.any(),
+        caller.multi.is_some(),
+        caller.wait.is_some(),
+    );
     // As Redis: authentication is required only while a password is set.
-    if !ctx.clients[ctx.cid].authenticated
+    if !authenticated
         && !ctx.srv.config.requirepass.is_empty()
         && !spec.flags.has(table::Flags::NO_AUTH)
     {
@@ -346,12 +353,7 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Tick) -> Tick {
     }
     // A RESP2 connection in Pub/Sub mode only (un)subscribes and pings.
     // (Commands EXEC runs were checked when they were queued.)
-    let caller = &ctx.clients[ctx.cid];
-    if caller.resp == 2
-        && caller.subs.any()
-        && !ctx.srv.in_exec
-        && !pubsub::allowed_in_pubsub(top.name)
-    {
+    if pubsub_only && !ctx.srv.in_exec && !pubsub::allowed_in_pubsub(top.name) {
         reject(
             ctx,
             Some(idx),
@@ -368,7 +370,7 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Tick) -> Tick {
         );
         return start;
     }
-    if caller.multi.is_some() && !ctx.srv.in_exec {
+    if in_multi && !ctx.srv.in_exec {
         if spec.flags.has(table::Flags::NO_MULTI) {
             reject(
                 ctx,
@@ -384,9 +386,8 @@ pub fn dispatch(ctx: &mut Ctx, args: &Args, start: Tick) -> Tick {
     }
     ctx.clients[ctx.cid].last_cmd = entry.full_name.as_str();
     ctx.dirty = 0;
-    // A blocked command run again when its keys are ready (see
-    // server::blocking) was already shown to MONITOR when it first ran.
-    let rerun = ctx.clients[ctx.cid].wait.is_some();
+    // (`rerun`: a blocked command run again when its keys are ready (see
+    // server::blocking) was already shown to MONITOR when it first ran.)
     let propagating = ctx.srv.propagation.active();
     let saved = propagating && ctx.srv.propagation.begin_command();
     let result = (spec.handler)(ctx, args);

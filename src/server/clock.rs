@@ -19,46 +19,48 @@
 //! cron tick, so a change of the system time shows within 1/hz seconds, and an
 //! error in the measured rate only accumulates for that long.
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Once, OnceLock};
 use std::time::Instant;
 
 /// A reading of the per-command clock (see the module documentation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Tick(u64);
 
-/// How ticks are read and converted.
-struct Source {
-    /// Ticks are TSC values (else nanoseconds since `origin`).
-    tsc: bool,
-    origin: Instant,
-    /// Nanoseconds per tick, as a 32.32 fixed-point number.
-    ns_per_tick_q32: u64,
-}
-
-static SOURCE: OnceLock<Source> = OnceLock::new();
+/// How ticks are read, decided once (by `init`, or the first reading): 0
+/// not yet; `INSTANT`: ticks are nanoseconds since `ORIGIN`; else ticks are
+/// TSC values and this is the nanoseconds per tick as a 32.32 fixed-point
+/// number (at least 2^32/100, so never `INSTANT`). A plain static rather
+/// than a lazily built one, so that reading the clock costs one load.
+static MODE: AtomicU64 = AtomicU64::new(0);
+const INSTANT: u64 = 1;
+static ORIGIN: OnceLock<Instant> = OnceLock::new();
+static INIT: Once = Once::new();
 
 /// Chooses the tick source (and measures the TSC's rate). Called once at
 /// start; the first `Tick::now` would otherwise do it.
 pub fn init() {
-    source();
+    INIT.call_once(|| {
+        origin();
+        let mode = tsc_rate().unwrap_or(INSTANT);
+        MODE.store(mode, Ordering::Relaxed);
+    });
 }
 
-fn source() -> &'static Source {
-    SOURCE.get_or_init(|| {
-        let origin = Instant::now();
-        match tsc_rate() {
-            Some(ns_per_tick_q32) => Source {
-                tsc: true,
-                origin,
-                ns_per_tick_q32,
-            },
-            None => Source {
-                tsc: false,
-                origin,
-                ns_per_tick_q32: 1 << 32,
-            },
+/// The decided mode.
+#[inline]
+fn mode() -> u64 {
+    match MODE.load(Ordering::Relaxed) {
+        0 => {
+            init();
+            MODE.load(Ordering::Relaxed)
         }
-    })
+        m => m,
+    }
+}
+
+fn origin() -> Instant {
+    *ORIGIN.get_or_init(Instant::now)
 }
 
 /// Whether the kernel keeps time with the TSC.
@@ -113,11 +115,10 @@ impl Tick {
     /// The current reading.
     #[inline]
     pub fn now() -> Tick {
-        let s = source();
-        if s.tsc {
-            Tick(rdtsc())
+        if mode() == INSTANT {
+            Tick(origin().elapsed().as_nanos() as u64)
         } else {
-            Tick(s.origin.elapsed().as_nanos() as u64)
+            Tick(rdtsc())
         }
     }
 
@@ -125,7 +126,11 @@ impl Tick {
     #[inline]
     pub fn nanos_since(self, earlier: Tick) -> u64 {
         let d = self.0.saturating_sub(earlier.0);
-        ((u128::from(d) * u128::from(source().ns_per_tick_q32)) >> 32) as u64
+        // A tick exists only once the mode is decided.
+        match MODE.load(Ordering::Relaxed) {
+            q32 if q32 > INSTANT => ((u128::from(d) * u128::from(q32)) >> 32) as u64,
+            _ => d,
+        }
     }
 
     /// Microseconds from `earlier` to `self` (0 if `earlier` is later).
