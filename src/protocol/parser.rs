@@ -116,7 +116,50 @@ impl ParseState {
     /// Parses the next command starting at `pos` (the end of the previous command).
     /// When a multibulk command was left incomplete, parsing resumes where it
     /// stopped, which is at or after `pos`. `max_bulk` is proto-max-bulk-len.
+    ///
+    /// The usual command (no command half-read, a canonical `*<n>` header,
+    /// all of it in `buf`) is read by the inline `parse_fast`; everything
+    /// else, including every error and partial input, by the general path.
+    #[inline]
     pub fn parse(&mut self, buf: &mut [u8], pos: usize, max_bulk: i64) -> Parsed {
+        if let Some(consumed) = self.parse_fast(buf, pos, max_bulk) {
+            return Parsed::Command { consumed };
+        }
+        self.parse_general(buf, pos, max_bulk)
+    }
+
+    /// A whole canonical multibulk command at `pos` with no command in
+    /// progress, within the count and length limits: its end, arguments in
+    /// `self.args`. None (and no state changed but `args`) for anything else.
+    #[inline]
+    fn parse_fast(&mut self, buf: &[u8], pos: usize, max_bulk: i64) -> Option<usize> {
+        if self.multibulk_left > 0 || buf.get(pos) != Some(&b'*') {
+            return None;
+        }
+        let (n, cr) = canonical_header(buf, pos + 1)?;
+        let max_n = if self.auth_required {
+            UNAUTH_MULTIBULK_MAX
+        } else {
+            MULTIBULK_MAX
+        };
+        if n <= 0 || n > max_n {
+            return None;
+        }
+        let limit = if self.auth_required {
+            max_bulk.min(UNAUTH_BULK_MAX)
+        } else {
+            max_bulk
+        };
+        self.args.clear();
+        let end = self.parse_whole(buf, cr + 2, n as usize, limit);
+        if end.is_none() {
+            self.args.clear();
+        }
+        end
+    }
+
+    #[inline(never)]
+    fn parse_general(&mut self, buf: &mut [u8], pos: usize, max_bulk: i64) -> Parsed {
         let r = self.parse_next(buf, pos, max_bulk);
         if let Parsed::Error(_) = r {
             // Nothing of the failed command survives: the connection closes,
@@ -169,15 +212,6 @@ impl ParseState {
             return Parsed::Command { consumed: cr + 2 };
         }
         self.args.reserve(n.min(1024) as usize);
-        let limit = if self.auth_required {
-            max_bulk.min(UNAUTH_BULK_MAX)
-        } else {
-            max_bulk
-        };
-        if let Some(end) = self.parse_whole(buf, cr + 2, n as usize, limit) {
-            return Parsed::Command { consumed: end };
-        }
-        self.args.clear();
         self.multibulk_left = n;
         self.bulk_len = -1;
         self.parse_bulks(buf, cr + 2, max_bulk)
